@@ -1,0 +1,8 @@
+// The command registry: each command lives in its own file and exports `register`.
+import type { Command } from 'commander';
+
+export type SetExit = (code: number) => void;
+
+export function registerCommands(_program: Command, _setExit: SetExit): void {
+  // Commands are added here as they land: lspci, audit, schema, run, verify, matrix.
+}

@@ -1,0 +1,104 @@
+// The machine as plain data: what the kernel model runs on. Built by importers
+// (scenario YAML, live or fake sysfs, the built-in reference platform); never mutated.
+// Vocabulary: ../shared/design/VERIFICATION.md ("IOMMU platforms", "The reference platform").
+
+import type { PciFunction } from '../pci/types.js';
+
+/** IOMMU platform ids (VERIFICATION.md "IOMMU platforms"). */
+export const IOMMU_IDS = ['arm-smmu-v3', 'intel', 'intel-legacy', 'amd'] as const;
+export type IommuId = (typeof IOMMU_IDS)[number];
+
+/** Hardware/firmware features the vendor drivers consult. Defaults: all capable. */
+export interface IommuFeatures {
+  /** SMMUv3 IDR0.ATS (ARM_SMMU_FEAT_ATS) — R5.1. */
+  readonly smmuAts: boolean;
+  /** IORT root-complex ATS attribute / DT "ats-supported" (IOMMU_FWSPEC_PCI_RC_ATS) — R5.1. */
+  readonly rcAts: boolean;
+  /** SMMUv3 stage 1 (IDR0.S1P) — A1 fallback when false. */
+  readonly s1: boolean;
+  /** SMMUv3 SSID bits (IDR1.SSIDSIZE); 0 disables always-on (A1). */
+  readonly ssidBits: number;
+  /** SMMUv3 log2 of the smallest page size (STU for pci_prepare_ats / pci_enable_ats). */
+  readonly smmuPageShift: number;
+  /** VT-d ECAP.DT (Device-TLB) — R5.11. */
+  readonly intelDeviceTlb: boolean;
+  /** Device covered by a DMAR ATSR/SATC unit (dmar_ats_supported) — R5.11. */
+  readonly intelAtsr: boolean;
+  /** AMD IVRS IOTLB support (amd_iommu_iotlb_sup) — R5.17. */
+  readonly amdIotlb: boolean;
+}
+
+/** Kernel command line, parsed (R1.1, R4.2). `undefined` = not given (build default). */
+export interface Cmdline {
+  readonly raw: string;
+  readonly passthrough?: boolean; // iommu.passthrough=0|1, iommu=pt
+  readonly strict?: boolean; // iommu.strict=0|1
+  readonly noats: boolean; // pci=noats
+}
+
+/** What the driver tells the driver core about DMA (R4.23; D9 enum). In mainline only
+ * `normal` (driver_managed_dma = false) versus the rest (true) matters. */
+export type DriverDmaMode = 'normal' | 'manual' | 'no-dma' | 'msi-only';
+
+export interface DriverDesc {
+  readonly name: string; // 'pcieport', 'vfio-pci', 'cxl_accel', ...
+  readonly dmaMode: DriverDmaMode;
+  readonly usesMsi: boolean;
+  /** ops->def_domain_type-style preference of this device (R4.5), if any. */
+  readonly defDomainType?: 'identity' | 'dma';
+}
+
+export type ReservedRegionType = 'direct' | 'direct-relaxable' | 'reserved' | 'msi' | 'sw-msi';
+
+export interface ReservedRegion {
+  readonly type: ReservedRegionType;
+  readonly base: bigint;
+  readonly size: bigint;
+  readonly note?: string;
+}
+
+export interface DeviceDesc {
+  /** Stable short name used in events and output ('rp-cxl', 'cxl-accel'). */
+  readonly name: string;
+  /** "DDDD:BB:DD.F" or "BB:DD.F". */
+  readonly bdf: string;
+  /** Upstream bridge (by name); null for functions on the root bus (root ports, RCiEPs). */
+  readonly parent: string | null;
+  /** Decoded config space (real dump or built from a capability list). */
+  readonly config: PciFunction;
+  /** For a VF: its PF (by name). VFs appear only while the PF's driver is bound. */
+  readonly physfn?: string;
+  /** Firmware "ExternalFacingPort" on a root port (R2.1). */
+  readonly externalFacing: boolean;
+  /** Upstream bridge carries the usb4-host-interface reference / integrated TBT id (R2.3a). */
+  readonly usb4HostInterface?: boolean;
+  /** pasid_no_tlp quirk (R1.26 step 3). */
+  readonly pasidNoTlp?: boolean;
+  /** DMA alias of another device (R3.2/R3.4), by name. */
+  readonly dmaAliasOf?: string;
+  readonly reservedRegions: readonly ReservedRegion[];
+  /** The device's own kernel driver (null: none; may be 'vfio-pci'). */
+  readonly driver: DriverDesc | null;
+}
+
+export interface Platform {
+  readonly name: string;
+  readonly iommu: IommuId;
+  readonly features: IommuFeatures;
+  readonly cmdline: Cmdline;
+  /** Confidential-compute guest (CC_ATTR_MEM_ENCRYPT; R4.3, D11). */
+  readonly ccGuest: boolean;
+  /** Devices in enumeration order (parents before children). */
+  readonly devices: readonly DeviceDesc[];
+}
+
+export const DEFAULT_FEATURES: IommuFeatures = {
+  smmuAts: true,
+  rcAts: true,
+  s1: true,
+  ssidBits: 20,
+  smmuPageShift: 12,
+  intelDeviceTlb: true,
+  intelAtsr: true,
+  amdIotlb: true,
+};
