@@ -1,0 +1,43 @@
+// struct pci_dev fields the model needs (reference §1.2), as plain immutable data, and the
+// shape every drivers/pci/ats.c model function returns.
+import type { Errno, TraceEntry } from '../types.js';
+
+/** Per-device PCI ATS/PASID/PRI software state (struct pci_dev, reference §1.2). */
+export interface PciDevState {
+  readonly atsEnabled: boolean; // pci_dev.ats_enabled
+  readonly atsStu: number; // pci_dev.ats_stu: page shift last programmed; 0 = never
+  readonly pasidEnabled: boolean; // pci_dev.pasid_enabled
+  readonly pasidFeatures: number; // pci_dev.pasid_features (PCI_PASID_CAP_EXEC | _PRIV)
+  readonly priEnabled: boolean; // pci_dev.pri_enabled
+  readonly priReqsAlloc: number; // pci_dev.pri_reqs_alloc
+}
+
+/** A freshly enumerated function: nothing enabled, nothing programmed. */
+export const PCI_DEV_INITIAL: PciDevState = Object.freeze({
+  atsEnabled: false,
+  atsStu: 0,
+  pasidEnabled: false,
+  pasidFeatures: 0,
+  priEnabled: false,
+  priReqsAlloc: 0,
+});
+
+/** PCI state by device name; a missing entry reads as PCI_DEV_INITIAL. */
+export type PciStates = Readonly<Record<string, PciDevState>>;
+
+/** ret 0 = success; an Errno on refusal; or a number for value-returning functions. */
+export interface PciOut {
+  readonly ret: number | Errno;
+  readonly pci: PciStates;
+  readonly trace: readonly TraceEntry[];
+}
+
+/** The state of `dev` (PCI_DEV_INITIAL when never touched). */
+export function pciDevState(st: PciStates, dev: string): PciDevState {
+  return st[dev] ?? PCI_DEV_INITIAL;
+}
+
+/** `st` with `dev`'s state replaced by `{...old, ...patch}` (a new object; `st` untouched). */
+export function withPciDev(st: PciStates, dev: string, patch: Partial<PciDevState>): PciStates {
+  return { ...st, [dev]: { ...pciDevState(st, dev), ...patch } };
+}
