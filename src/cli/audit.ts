@@ -1,0 +1,121 @@
+// `dmagate audit [--sysfs ROOT] [--json] [-s BDF]`: the live host's device-DMA state, read-only.
+import type { Command } from 'commander';
+import { auditHost, type AuditedFunction, type AuditReport, type CapState, type Finding } from '../platform/sysfs-audit.js';
+import { readSysfs } from '../platform/sysfs-reader.js';
+import type { SetExit } from './commands.js';
+
+export interface AuditOptions {
+  readonly sysfs?: string;
+  readonly json?: boolean;
+  readonly slot?: string;
+}
+
+/** "01:00.0" / "0000:01:00.0" -> "0000:01:00.0"; null when it is not a PCI address. */
+export function normalizeBdf(s: string): string | null {
+  const m = /^(?:([0-9a-f]{1,4}):)?([0-9a-f]{1,2}):([0-9a-f]{1,2})\.([0-7])$/i.exec(s.trim());
+  if (!m) return null;
+  const p = (v: string, w: number): string => v.toLowerCase().padStart(w, '0');
+  return `${p(m[1] ?? '0', 4)}:${p(m[2], 2)}:${p(m[3], 2)}.${m[4]}`;
+}
+
+/** Restricts a report to one function (host-level findings stay). */
+export function selectFunction(rep: AuditReport, name: string): AuditReport {
+  return {
+    ...rep,
+    functions: rep.functions.filter((f) => f.name === name),
+    findings: rep.findings.filter((x) => x.device === null ? x.group === undefined || rep.groups.find((g) => g.id === x.group)?.devices.includes(name) === true : x.device === name),
+  };
+}
+
+const cap = (c: CapState): string => (c.present === null ? '?' : !c.present ? '-' : c.enabled ? 'ON' : 'off');
+
+function cxlCell(f: AuditedFunction): string {
+  if (f.configBytes > 0 && f.configBytes < 256) return '?';
+  if (!f.cxl) return '-';
+  const parts = [f.cxl.cache ? 'cache' : '', f.cxl.mem ? 'mem' : '', f.cxl.io ? 'io' : ''].filter((s) => s !== '');
+  return parts.join('+') || 'dvsec';
+}
+
+function groupCell(f: AuditedFunction): string {
+  if (f.group === null) return '-';
+  return `${f.group}:${f.groupType ?? '?'}${f.groupSize !== null && f.groupSize > 1 ? `(x${f.groupSize})` : ''}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}
+
+function findingLine(x: Finding): string {
+  const where = x.device ?? (x.group !== undefined ? `group ${x.group}` : 'host');
+  return `  ${x.severity.toUpperCase().padEnd(6)} ${x.id} [${x.rule}] ${where}: ${x.message}`;
+}
+
+export function formatAudit(rep: AuditReport): string {
+  const out: string[] = [];
+  out.push(`dmagate audit of ${rep.root} (read-only)`);
+  out.push(`IOMMU: ${rep.iommu.summary}`);
+  out.push(`kernel command line: ${rep.cmdline.raw === null ? 'not available' : rep.cmdline.noats ? 'pci=noats (ATS disabled globally, R1.1)' : 'no pci=noats'}`);
+  if (!rep.pciBus) out.push('no PCI bus in sysfs (sys/bus/pci/devices is absent): nothing to audit');
+  else if (rep.functions.length === 0) out.push('no PCI functions listed');
+  else {
+    const rows = [['BDF', 'ID', 'KIND', 'DRIVER', 'GROUP:TYPE', 'ATS', 'PASID', 'PRI', 'CXL', 'REMOVABLE', 'ALWAYS-ON']];
+    for (const f of rep.functions) {
+      rows.push([
+        f.name + (f.isVf ? '*' : ''),
+        f.id ?? '?',
+        f.kind,
+        f.driver ?? '-',
+        groupCell(f),
+        cap(f.ats),
+        cap(f.pasid),
+        cap(f.pri),
+        cxlCell(f),
+        (f.removable ?? '-') + (f.untrustedApprox ? ' (untrusted?)' : ''),
+        f.alwaysOn ? `${f.alwaysOn.value ? 'yes' : 'no'} (${f.alwaysOn.rule})` : '?',
+      ]);
+    }
+    out.push(table(rows));
+    out.push('ATS/PASID/PRI: ON enabled, off present but disabled, - absent, ? unknown (config not readable past the header); * a VF.');
+    out.push('untrusted? approximates the kernel\'s untrusted flag from `removable` (no sysfs attribute exists for it).');
+    const regions = rep.groups.filter((g) => g.reservedRegions.length > 0 && (rep.functions.length !== 1 || g.devices.includes(rep.functions[0].name)));
+    if (regions.length > 0) {
+      out.push('', 'Reserved regions:');
+      for (const g of regions) {
+        for (const r of g.reservedRegions) out.push(`  group ${g.id}: ${r.start}-${r.end} ${r.type}${r.direct ? '  <- direct (require_direct, R4.12)' : ''}`);
+      }
+    }
+  }
+  out.push('', rep.findings.length === 0 ? 'Findings: none' : `Findings (${rep.findings.length}):`);
+  for (const x of rep.findings) out.push(findingLine(x));
+  const notes = [...rep.notes.map((n) => `  ${n.code}: ${n.message}`), ...rep.functions.flatMap((f) => f.notes.map((n) => `  ${f.name} ${n.code}: ${n.message}`))];
+  if (notes.length > 0) out.push('', 'Notes:', ...notes);
+  return out.join('\n') + '\n';
+}
+
+/** Runs the audit; returns the text to print and the exit code. */
+export function runAudit(o: AuditOptions): { text: string; code: number } {
+  const root = o.sysfs ?? '/';
+  let rep = auditHost(readSysfs(root));
+  if (o.slot !== undefined) {
+    const name = normalizeBdf(o.slot);
+    if (name === null) return { text: `dmagate audit: -s ${o.slot}: not a PCI address (expected [DDDD:]BB:DD.F)\n`, code: 2 };
+    if (!rep.functions.some((f) => f.name === name)) return { text: `dmagate audit: no PCI function ${name} under ${root}\n`, code: 1 };
+    rep = selectFunction(rep, name);
+  }
+  return { text: o.json ? JSON.stringify(rep, null, 2) + '\n' : formatAudit(rep), code: 0 };
+}
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command('audit')
+    .description('Audit this host\'s PCI devices, IOMMU groups and ATS state from sysfs (read-only): findings with rule ids')
+    .option('--sysfs <root>', 'root directory holding sys/ (and proc/cmdline)', '/')
+    .option('--json', 'machine-readable output')
+    .option('-s, --slot <bdf>', 'only this function ([DDDD:]BB:DD.F)')
+    .action((opts: { sysfs: string; json?: boolean; slot?: string }) => {
+      const r = runAudit({ sysfs: opts.sysfs, json: opts.json, slot: opts.slot });
+      (r.code === 0 ? process.stdout : process.stderr).write(r.text);
+      setExit(r.code);
+    });
+}

@@ -1,0 +1,188 @@
+// Read-only, root-confined file access for the sysfs reader. Everything under ROOT is read
+// through these helpers: symlinks are resolved and refused when they land outside ROOT, reads
+// are bounded, nothing is ever opened for writing. Problems become notes, never exceptions.
+import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+
+export type SysfsNoteCode =
+  | 'ESCAPE' // a symlink (or path) resolves outside ROOT: refused
+  | 'BAD_LINK' // a link that should point into sys/devices or sys/kernel/iommu_groups does not
+  | 'BAD_NAME' // a directory entry that is not a PCI address / group number
+  | 'UNREADABLE' // EACCES, EIO, ...
+  | 'NOT_A_FILE' // an attribute that is a directory, FIFO, device, ...
+  | 'BAD_VALUE' // an attribute whose text does not parse
+  | 'CONFIG_MISSING' // no config file
+  | 'CONFIG_SHORT' // fewer than 64 bytes: nothing decodable
+  | 'CONFIG_TRUNCATED' // only the 64-byte header is readable (not root)
+  | 'CONFIG_ODD_SIZE' // a length that is not 64, 256 or 4096
+  | 'DECODE'; // the decoder failed (our bug; reported, not thrown)
+
+export interface SysfsNote {
+  readonly code: SysfsNoteCode;
+  /** Path relative to ROOT (e.g. "sys/bus/pci/devices/0000:01:00.0/config"). */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** ROOT, resolved once; every path handed out is absolute and inside it. */
+export interface SafeRoot {
+  /** realpath of ROOT. */
+  readonly real: string;
+  /** The ROOT as given (for messages). */
+  readonly given: string;
+}
+
+export function openRoot(given: string): SafeRoot {
+  const real = realpathSync(resolve(given));
+  if (!statSync(real).isDirectory()) throw new Error(`sysfs root ${given} is not a directory`);
+  return { real, given };
+}
+
+/** True when `abs` is ROOT itself or below it. */
+export function inside(r: SafeRoot, abs: string): boolean {
+  if (abs === r.real) return true;
+  const base = r.real.endsWith(sep) ? r.real : r.real + sep;
+  return abs.startsWith(base);
+}
+
+export function rel(r: SafeRoot, abs: string): string {
+  return relative(r.real, abs) || '.';
+}
+
+function errCode(e: unknown): string {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'ERROR';
+}
+
+/** lstat that answers undefined for "does not exist". */
+function lstatOrUndef(abs: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(abs);
+  } catch {
+    return undefined;
+  }
+}
+
+export function exists(abs: string): boolean {
+  return lstatOrUndef(abs) !== undefined;
+}
+
+/** realpath of `abs`, or a note when it escapes ROOT or cannot be resolved. */
+export function resolveInside(r: SafeRoot, abs: string, notes: SysfsNote[]): string | null {
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch (e) {
+    notes.push({ code: 'UNREADABLE', path: rel(r, abs), message: `cannot resolve ${rel(r, abs)}: ${errCode(e)}` });
+    return null;
+  }
+  if (!inside(r, real)) {
+    notes.push({ code: 'ESCAPE', path: rel(r, abs), message: `${rel(r, abs)} resolves to ${real}, outside the sysfs root ${r.real}: refused` });
+    return null;
+  }
+  return real;
+}
+
+export interface LinkInfo {
+  /** Last component of the link target, e.g. "vfio-pci", "7", "0000:3b:00.0". */
+  readonly name: string;
+  /** Where the link points, resolved lexically (the target itself may not exist). */
+  readonly abs: string;
+}
+
+/** Reads the symlink `dir/name`. undefined: absent (or not a link); null: refused (noted). */
+export function readLink(r: SafeRoot, dir: string, name: string, notes: SysfsNote[]): LinkInfo | null | undefined {
+  const p = join(dir, name);
+  const st = lstatOrUndef(p);
+  if (st === undefined) return undefined;
+  if (!st.isSymbolicLink()) {
+    notes.push({ code: 'BAD_LINK', path: rel(r, p), message: `${rel(r, p)} is expected to be a symlink` });
+    return null;
+  }
+  let target: string;
+  try {
+    target = readlinkSync(p);
+  } catch (e) {
+    notes.push({ code: 'UNREADABLE', path: rel(r, p), message: `cannot read link ${rel(r, p)}: ${errCode(e)}` });
+    return null;
+  }
+  const abs = resolve(dirname(p), target);
+  if (!inside(r, abs)) {
+    notes.push({ code: 'ESCAPE', path: rel(r, p), message: `${rel(r, p)} -> ${target} leaves the sysfs root: refused` });
+    return null;
+  }
+  // The target may be a further link chain: when it exists, its real location must stay inside too.
+  if (exists(abs)) {
+    try {
+      const real = realpathSync(abs);
+      if (!inside(r, real)) {
+        notes.push({ code: 'ESCAPE', path: rel(r, p), message: `${rel(r, p)} -> ${target} resolves to ${real}, outside the sysfs root: refused` });
+        return null;
+      }
+      return { name: basename(abs), abs: real };
+    } catch {
+      // A dangling chain: report the lexical target.
+    }
+  }
+  return { name: basename(abs), abs };
+}
+
+/** Bounded read of a regular file under ROOT. undefined: absent; null: refused/unreadable (noted). */
+export function readBytes(r: SafeRoot, abs: string, max: number, notes: SysfsNote[]): Uint8Array | null | undefined {
+  const st = lstatOrUndef(abs);
+  if (st === undefined) return undefined;
+  const real = resolveInside(r, abs, notes);
+  if (real === null) return null;
+  try {
+    if (!statSync(real).isFile()) {
+      notes.push({ code: 'NOT_A_FILE', path: rel(r, abs), message: `${rel(r, abs)} is not a regular file` });
+      return null;
+    }
+  } catch (e) {
+    notes.push({ code: 'UNREADABLE', path: rel(r, abs), message: `cannot stat ${rel(r, abs)}: ${errCode(e)}` });
+    return null;
+  }
+  let fd: number;
+  try {
+    fd = openSync(real, 'r');
+  } catch (e) {
+    notes.push({ code: 'UNREADABLE', path: rel(r, abs), message: `cannot open ${rel(r, abs)}: ${errCode(e)}` });
+    return null;
+  }
+  const buf = new Uint8Array(max);
+  let n = 0;
+  try {
+    // sysfs attributes report a size of 4096 whatever they hold: read until EOF or `max`.
+    for (;;) {
+      const got = readSync(fd, buf, n, max - n, null);
+      if (got <= 0) break;
+      n += got;
+      if (n >= max) break;
+    }
+  } catch (e) {
+    notes.push({ code: 'UNREADABLE', path: rel(r, abs), message: `cannot read ${rel(r, abs)}: ${errCode(e)}` });
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+  return buf.slice(0, n);
+}
+
+/** A text attribute, trimmed. undefined: absent; null: refused/unreadable (noted). */
+export function readText(r: SafeRoot, abs: string, notes: SysfsNote[]): string | null | undefined {
+  const b = readBytes(r, abs, 64 * 1024, notes);
+  if (b === null || b === undefined) return b;
+  return Buffer.from(b).toString('utf8').trim();
+}
+
+/** Directory entries (sorted), or [] when absent/unreadable (noted when unreadable). */
+export function listDir(r: SafeRoot, abs: string, notes: SysfsNote[]): string[] {
+  if (!exists(abs)) return [];
+  const real = resolveInside(r, abs, notes);
+  if (real === null) return [];
+  try {
+    return readdirSync(real).sort();
+  } catch (e) {
+    notes.push({ code: 'UNREADABLE', path: rel(r, abs), message: `cannot list ${rel(r, abs)}: ${errCode(e)}` });
+    return [];
+  }
+}

@@ -1,0 +1,297 @@
+// Reads a Linux host's PCI and IOMMU state from sysfs under ROOT (default "/"), read-only.
+// Interfaces and formats: ../shared/reference/device-acceptance.md §3.1–3.2, §6;
+// Documentation/ABI/testing/sysfs-bus-pci, sysfs-kernel-iommu_groups (reserved_regions:
+// "<start> <end> <type>", end inclusive). Nothing here writes; every problem is a note on
+// the device (or the host) and the rest is still reported.
+import { basename, dirname, join } from 'node:path';
+import { decodeFunction } from '../pci/decode.js';
+import type { Bdf, ConfigSpace, PciFunction } from '../pci/types.js';
+import type { ReservedRegion, ReservedRegionType } from './types.js';
+import { exists, inside, listDir, openRoot, readBytes, readLink, readText, rel, resolveInside, type SafeRoot, type SysfsNote } from './sysfs-fs.js';
+
+export type { SysfsNote, SysfsNoteCode } from './sysfs-fs.js';
+
+/** "DDDD:BB:DD.F" as sysfs names PCI functions. */
+export const SYSFS_BDF_RE = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/;
+
+export function parseSysfsBdf(name: string): Bdf | null {
+  const m = SYSFS_BDF_RE.exec(name);
+  if (!m) return null;
+  return { domain: parseInt(m[1], 16), bus: parseInt(m[2], 16), dev: parseInt(m[3], 16), fn: parseInt(m[4], 10) };
+}
+
+export type Removable = 'removable' | 'fixed' | 'unknown';
+
+export interface SysfsFunction {
+  /** "0000:01:00.0". */
+  readonly name: string;
+  readonly bdf: Bdf;
+  /** Real device directory relative to ROOT ("sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0"). */
+  readonly devicePath: string;
+  /** Upstream bridge's name when the parent directory is a PCI function; null on a root bus. */
+  readonly parent: string | null;
+  /** Identity attributes (null: absent or unreadable). */
+  readonly vendor: number | null;
+  readonly device: number | null;
+  readonly subsystemVendor: number | null;
+  readonly subsystemDevice: number | null;
+  /** 24-bit class code (base, sub, prog-if). */
+  readonly classCode: number | null;
+  readonly revision: number | null;
+  /** Bytes the `config` file gave (0 when missing/unreadable). */
+  readonly configBytes: number;
+  /** Decoded config space; null when fewer than 64 bytes were readable. Its `config.length`
+   * says how much is known: 64 means capabilities are unknown, never absent. */
+  readonly fn: PciFunction | null;
+  readonly driver: string | null;
+  /** driver_override text; null when unset ("(null)") or absent. */
+  readonly driverOverride: string | null;
+  readonly iommuGroup: number | null;
+  /** `removable` attribute; null when absent. */
+  readonly removable: Removable | null;
+  /** PF name for a VF (`physfn` link). */
+  readonly physfn: string | null;
+  /** VF names (`virtfnN` links), in N order. */
+  readonly virtfns: readonly string[];
+  readonly sriovNumvfs: number | null;
+  readonly sriovTotalvfs: number | null;
+  readonly notes: readonly SysfsNote[];
+}
+
+export interface SysfsGroup {
+  readonly id: number;
+  /** `type`: DMA, DMA-FQ, identity, blocked, unmanaged, unknown (null: absent/unreadable). */
+  readonly type: string | null;
+  readonly reservedRegions: readonly ReservedRegion[];
+  /** Member device names (`devices/`). */
+  readonly devices: readonly string[];
+}
+
+export interface SysfsHost {
+  /** ROOT as given, and its real path. */
+  readonly root: string;
+  readonly rootReal: string;
+  /** `sys/bus/pci/devices` exists. */
+  readonly pciBus: boolean;
+  /** Entries of `sys/class/iommu` (dmar0, ivhd0, smmu3.0x..., ...). */
+  readonly iommuUnits: readonly string[];
+  /** `sys/kernel/iommu_groups/N`, by N. */
+  readonly groups: readonly SysfsGroup[];
+  readonly functions: readonly SysfsFunction[];
+  /** `proc/cmdline` under ROOT, when present. */
+  readonly cmdline: string | null;
+  /** Host-level notes (bad entries, escapes, unreadable directories). */
+  readonly notes: readonly SysfsNote[];
+  /** Process uid (config beyond 64 bytes needs root); null where unknown. */
+  readonly uid: number | null;
+}
+
+const REGION_TYPES: readonly ReservedRegionType[] = ['direct', 'direct-relaxable', 'reserved', 'msi', 'sw-msi'];
+
+/** Parses `reserved_regions` ("0x... 0x... type" per line, end inclusive). Bad lines are noted. */
+export function parseReservedRegions(text: string, path: string, notes: SysfsNote[]): ReservedRegion[] {
+  const out: ReservedRegion[] = [];
+  const lines = text.split('\n');
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const m = /^0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)$/i.exec(line);
+    const type = m?.[3] as ReservedRegionType | undefined;
+    if (!m || type === undefined || !REGION_TYPES.includes(type)) {
+      notes.push({ code: 'BAD_VALUE', path, message: `${path}:${i + 1}: cannot parse reserved region "${line}" (expected "0x<start> 0x<end> <${REGION_TYPES.join('|')}>")` });
+      return;
+    }
+    const start = BigInt('0x' + m[1]);
+    const end = BigInt('0x' + m[2]);
+    if (end < start) {
+      notes.push({ code: 'BAD_VALUE', path, message: `${path}:${i + 1}: reserved region ends before it starts` });
+      return;
+    }
+    out.push({ type, base: start, size: end - start + 1n });
+  });
+  return out;
+}
+
+function hexAttr(r: SafeRoot, dir: string, name: string, notes: SysfsNote[]): number | null {
+  const t = readText(r, join(dir, name), notes);
+  if (t === null || t === undefined) return null;
+  if (!/^0x[0-9a-f]+$/i.test(t)) {
+    notes.push({ code: 'BAD_VALUE', path: rel(r, join(dir, name)), message: `${name}: "${t}" is not a hex number` });
+    return null;
+  }
+  return parseInt(t, 16);
+}
+
+function intAttr(r: SafeRoot, dir: string, name: string, notes: SysfsNote[]): number | null {
+  const t = readText(r, join(dir, name), notes);
+  if (t === null || t === undefined) return null;
+  if (!/^\d+$/.test(t)) {
+    notes.push({ code: 'BAD_VALUE', path: rel(r, join(dir, name)), message: `${name}: "${t}" is not a decimal number` });
+    return null;
+  }
+  return parseInt(t, 10);
+}
+
+/** Readable lengths: 4096 (root, PCIe), 256 (conventional PCI / no ECAM), 64 (not root). */
+function readConfig(r: SafeRoot, dir: string, name: string, bdf: Bdf, notes: SysfsNote[], uid: number | null): { fn: PciFunction | null; n: number } {
+  const p = join(dir, 'config');
+  const path = rel(r, p);
+  const b = readBytes(r, p, 4096, notes);
+  if (b === undefined) {
+    notes.push({ code: 'CONFIG_MISSING', path, message: `${name}: no config file; capabilities unknown` });
+    return { fn: null, n: 0 };
+  }
+  if (b === null) return { fn: null, n: 0 }; // already noted (unreadable / escape)
+  const n = b.length;
+  if (n < 64) {
+    notes.push({ code: 'CONFIG_SHORT', path, message: `${name}: config gave ${n} bytes, fewer than the 64-byte header; not decoded` });
+    return { fn: null, n };
+  }
+  // 128: a CardBus bridge read without root (pci-sysfs.c); treated as the 64-byte header.
+  const length = n >= 4096 ? 4096 : n >= 256 ? 256 : 64;
+  if (n !== length && n !== 128) {
+    notes.push({ code: 'CONFIG_ODD_SIZE', path, message: `${name}: config gave ${n} bytes; using the first ${length}` });
+  }
+  if (length === 64) {
+    const who = uid !== null && uid !== 0 ? ` (reading as uid ${uid}, not root: the kernel gives unprivileged readers only the 64-byte header)` : '';
+    notes.push({
+      code: 'CONFIG_TRUNCATED',
+      path,
+      message: `${name}: only 64 bytes of config space readable${who}; capabilities (ATS, PASID, PRI, SR-IOV, CXL) are unknown, not absent — run as root to read them`,
+    });
+  }
+  const config: ConfigSpace = { bytes: b.slice(0, length), length };
+  try {
+    return { fn: decodeFunction(bdf, config), n };
+  } catch (e) {
+    notes.push({ code: 'DECODE', path, message: `${name}: decoder failed: ${e instanceof Error ? e.message : String(e)}` });
+    return { fn: null, n };
+  }
+}
+
+function readFunction(r: SafeRoot, name: string, bdf: Bdf, dir: string, uid: number | null): SysfsFunction {
+  const notes: SysfsNote[] = [];
+  const parentName = basename(dirname(dir));
+  const { fn, n } = readConfig(r, dir, name, bdf, notes, uid);
+  const driver = readLink(r, dir, 'driver', notes);
+  const override = readText(r, join(dir, 'driver_override'), notes);
+  const group = readLink(r, dir, 'iommu_group', notes);
+  let iommuGroup: number | null = null;
+  if (group) {
+    const expected = join(r.real, 'sys', 'kernel', 'iommu_groups', group.name);
+    if (!/^\d+$/.test(group.name) || group.abs !== expected) {
+      notes.push({ code: 'BAD_LINK', path: rel(r, join(dir, 'iommu_group')), message: `${name}: iommu_group does not point to sys/kernel/iommu_groups/<N> (${rel(r, group.abs)})` });
+    } else {
+      iommuGroup = parseInt(group.name, 10);
+    }
+  }
+  const removableText = readText(r, join(dir, 'removable'), notes);
+  let removable: Removable | null = null;
+  if (typeof removableText === 'string') {
+    if (removableText === 'removable' || removableText === 'fixed' || removableText === 'unknown') removable = removableText;
+    else notes.push({ code: 'BAD_VALUE', path: rel(r, join(dir, 'removable')), message: `${name}: removable is "${removableText}" (expected removable, fixed or unknown)` });
+  }
+  const bdfLink = (linkName: string): string | null => {
+    const l = readLink(r, dir, linkName, notes);
+    if (!l) return null;
+    if (!SYSFS_BDF_RE.test(l.name)) {
+      notes.push({ code: 'BAD_LINK', path: rel(r, join(dir, linkName)), message: `${name}: ${linkName} does not name a PCI function (${l.name})` });
+      return null;
+    }
+    return l.name;
+  };
+  const physfn = bdfLink('physfn');
+  const virtfns = listDir(r, dir, notes)
+    .filter((e) => /^virtfn\d+$/.test(e))
+    .sort((a, b) => parseInt(a.slice(6), 10) - parseInt(b.slice(6), 10))
+    .map(bdfLink)
+    .filter((v): v is string => v !== null);
+  return {
+    name,
+    bdf,
+    devicePath: rel(r, dir),
+    parent: SYSFS_BDF_RE.test(parentName) ? parentName : null,
+    vendor: hexAttr(r, dir, 'vendor', notes),
+    device: hexAttr(r, dir, 'device', notes),
+    subsystemVendor: hexAttr(r, dir, 'subsystem_vendor', notes),
+    subsystemDevice: hexAttr(r, dir, 'subsystem_device', notes),
+    classCode: hexAttr(r, dir, 'class', notes),
+    revision: hexAttr(r, dir, 'revision', notes),
+    configBytes: n,
+    fn,
+    driver: driver ? driver.name : null,
+    driverOverride: typeof override === 'string' && override !== '' && override !== '(null)' ? override : null,
+    iommuGroup,
+    removable,
+    physfn,
+    virtfns,
+    sriovNumvfs: intAttr(r, dir, 'sriov_numvfs', notes),
+    sriovTotalvfs: intAttr(r, dir, 'sriov_totalvfs', notes),
+    notes,
+  };
+}
+
+function readGroups(r: SafeRoot, notes: SysfsNote[]): SysfsGroup[] {
+  const base = join(r.real, 'sys', 'kernel', 'iommu_groups');
+  const groups: SysfsGroup[] = [];
+  for (const e of listDir(r, base, notes)) {
+    if (!/^\d+$/.test(e)) {
+      notes.push({ code: 'BAD_NAME', path: rel(r, join(base, e)), message: `iommu_groups/${e} is not a group number; skipped` });
+      continue;
+    }
+    const dir = join(base, e);
+    const type = readText(r, join(dir, 'type'), notes);
+    const rrPath = join(dir, 'reserved_regions');
+    const rr = readText(r, rrPath, notes);
+    groups.push({
+      id: parseInt(e, 10),
+      type: typeof type === 'string' ? type : null,
+      reservedRegions: typeof rr === 'string' ? parseReservedRegions(rr, rel(r, rrPath), notes) : [],
+      devices: listDir(r, join(dir, 'devices'), notes),
+    });
+  }
+  return groups.sort((a, b) => a.id - b.id);
+}
+
+export interface ReadOptions {
+  /** Process uid for the "not root" explanation; defaults to process.getuid(). */
+  readonly uid?: number | null;
+}
+
+/** Reads the host under `root` (default "/"). Throws only when ROOT itself is unusable. */
+export function readSysfs(root = '/', opts: ReadOptions = {}): SysfsHost {
+  const r = openRoot(root);
+  const notes: SysfsNote[] = [];
+  const uid = opts.uid !== undefined ? opts.uid : typeof process.getuid === 'function' ? process.getuid() : null;
+  const busDir = join(r.real, 'sys', 'bus', 'pci', 'devices');
+  const devicesDir = join(r.real, 'sys', 'devices');
+  const pciBus = exists(busDir);
+  const functions: SysfsFunction[] = [];
+  for (const name of listDir(r, busDir, notes)) {
+    const bdf = parseSysfsBdf(name);
+    const entry = join(busDir, name);
+    if (!bdf) {
+      notes.push({ code: 'BAD_NAME', path: rel(r, entry), message: `${name} is not a PCI address (DDDD:BB:DD.F); skipped` });
+      continue;
+    }
+    const dir = resolveInside(r, entry, notes);
+    if (dir === null) continue;
+    if (!inside({ real: devicesDir, given: devicesDir }, dir) || basename(dir) !== name) {
+      notes.push({ code: 'BAD_LINK', path: rel(r, entry), message: `${name} should link to sys/devices/.../${name}, but resolves to ${rel(r, dir)}; skipped` });
+      continue;
+    }
+    functions.push(readFunction(r, name, bdf, dir, uid));
+  }
+  const cmdline = readText(r, join(r.real, 'proc', 'cmdline'), notes);
+  return {
+    root,
+    rootReal: r.real,
+    pciBus,
+    iommuUnits: listDir(r, join(r.real, 'sys', 'class', 'iommu'), notes),
+    groups: readGroups(r, notes),
+    functions,
+    cmdline: typeof cmdline === 'string' ? cmdline : null,
+    notes,
+    uid,
+  };
+}
