@@ -199,6 +199,23 @@ export interface CapHeader {
   readonly extended: boolean;
   readonly version?: number; // extended only
   readonly name: string; // lspci's name, or a raw id
+  readonly next?: number; // next pointer as read (low 2 bits masked)
+}
+
+/** How a capability walk ended; the non-'end' values mirror lspci's markers
+ * (`<chain looped>`, `<chain broken>`, `<access denied>`) plus the kernel's extra stops. */
+export type CapWalkEnd = 'end' | 'looped' | 'broken' | 'denied' | 'bad-pointer' | 'ttl';
+
+export interface CapWalkInfo {
+  readonly stdEnd: CapWalkEnd;
+  /** Offset at which the standard walk stopped (for looped/broken/denied/bad-pointer). */
+  readonly stdEndOffset?: number;
+  /** Extended list walked: only after a PCI Express or PCI-X capability, with > 256 bytes. */
+  readonly extWalked: boolean;
+  readonly extEnd: CapWalkEnd;
+  readonly extEndOffset?: number;
+  /** Version nibble of the header at extEndOffset (lspci prints it before `<chain looped>`). */
+  readonly extEndVersion?: number;
 }
 
 /** One function's decoded config space. Fields are undefined when the capability is absent
@@ -220,6 +237,8 @@ export interface PciFunction {
   readonly dsn?: DsnCap;
   readonly dvsecs: readonly DvsecCap[];
   readonly issues: readonly ConfigIssue[];
+  /** How the capability walks ended (set by decodeFunction). */
+  readonly walk?: CapWalkInfo;
 }
 
 export const PCI_VENDOR_ID_CXL = 0x1e98;

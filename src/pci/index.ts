@@ -1,0 +1,10 @@
+// Public API of src/pci: sources (dump, sysfs), decoding, synthetic devices, lspci printer.
+export * from './types.js';
+export { parseDump, formatBdf, type DumpFunction, type DumpParse } from './dump.js';
+export { readSysfsConfig, readSysfsTree, configFromBytes, parseSysfsName, type SysfsConfig, type SysfsFunction } from './sysfs-config.js';
+export { decodeFunction } from './decode.js';
+export { walkStdCaps, walkExtCaps, type WalkResult } from './walk.js';
+export { avail, rd8, rd16, rd32, configSpace } from './config.js';
+export { sriovVfRoutingIds, type VfRoutingId, type VfRoutingIds } from './caps/sriov.js';
+export { CXL_DVSEC_NAMES } from './caps/dvsec.js';
+export { buildConfigSpace, type SyntheticDeviceSpec } from './builder.js';
