@@ -1,0 +1,77 @@
+// PCI Access Control Services as the kernel reads them (drivers/pci/pci.c:
+// pci_std_enable_acs, pci_acs_flags_enabled, pci_acs_enabled, pci_acs_path_enabled).
+// Used by R1.26 step 5 (PASID needs RR|UF on the path) and R3.1–R3.3 (grouping).
+//
+// Kernel source read (torvalds/linux drivers/pci/pci.c, classic form before the 2025
+// ACS-grouping rework):
+// - pci_std_enable_acs sets SV|RR|CR|UF in ACS Control for every bit the ACS Capability
+//   offers, when pci_acs_enable is set; every IOMMU driver requests that at init
+//   (pci_request_acs: DMAR detect for VT-d, detect_ivrs for AMD, IORT/OF iommu-map for
+//   SMMUv3). So the model reads *effective* control = decoded ctrl | (cap & SV|RR|CR|UF).
+// - pci_acs_flags_enabled: no ACS capability -> false; flags the capability does not
+//   offer count as hard-wired enabled ("acs_flags &= (cap | PCI_ACS_EC)").
+// - pci_acs_enabled: not PCIe -> false; PCIe-to-PCI / PCI-to-PCIe bridges and RC event
+//   collectors -> false; root and downstream ports -> the flags; endpoints, legacy
+//   endpoints, RCiEPs and upstream ports -> true unless multifunction, then the flags;
+//   anything else -> true. Device-specific quirks (pci_dev_specific_acs_enabled) are not
+//   modelled.
+import { ACS } from '../../pci/types.js';
+import type { Platform } from '../../platform/types.js';
+import { pciDev, pciIndex, type PciDevInfo } from './index.js';
+
+/** R3.1 drivers/iommu/iommu.c: REQ_ACS_FLAGS = SV | RR | CR | UF. */
+export const REQ_ACS_FLAGS = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
+
+const STD_ENABLED = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
+
+/** drivers/pci/pci.c: pci_acs_flags_enabled (after pci_std_enable_acs ran at enumeration). */
+export function pciAcsFlagsEnabled(d: PciDevInfo, flags: number): boolean {
+  const acs = d.desc.config.acs;
+  if (acs === undefined) return false; // no dev->acs_cap
+  const ctrl = acs.ctrl | (acs.cap & STD_ENABLED); // pci_std_enable_acs
+  const need = flags & (acs.cap | ACS.EC); // missing from CAP = hard-wired enabled
+  return (ctrl & need) === need;
+}
+
+/** drivers/pci/pci.c: pci_acs_enabled — effective ACS of one function. */
+export function pciAcsEnabledInfo(d: PciDevInfo, flags: number): boolean {
+  if (d.pcieType === null) return false; // conventional PCI never isolates
+  switch (d.pcieType) {
+    case 'pci-to-pcie-bridge': // PCI_EXP_TYPE_PCIE_BRIDGE
+    case 'pcie-to-pci-bridge': // PCI_EXP_TYPE_PCI_BRIDGE
+    case 'rc-event-collector':
+      return false;
+    case 'downstream-port':
+    case 'root-port':
+      return pciAcsFlagsEnabled(d, flags);
+    case 'endpoint':
+    case 'upstream-port':
+    case 'legacy-endpoint':
+    case 'rc-integrated-endpoint':
+      if (!d.multifunction) return true;
+      return pciAcsFlagsEnabled(d, flags);
+    default:
+      return true;
+  }
+}
+
+export function pciAcsEnabled(p: Platform, dev: string, flags: number): boolean {
+  return pciAcsEnabledInfo(pciDev(p, dev), flags);
+}
+
+/** drivers/pci/pci.c: pci_acs_path_enabled(start, end, flags) — every function from start
+ * up to end (or to the root bus when end is null) has the flags. The walk follows
+ * dev->bus->self; reaching the root bus returns (end == NULL). A virtual bus (self NULL)
+ * ends the walk as the kernel's NULL parent would: treated as reaching the top. */
+export function pciAcsPathEnabled(p: Platform, start: string, end: string | null, flags: number): boolean {
+  const ix = pciIndex(p);
+  let cur: PciDevInfo | undefined = pciDev(p, start);
+  for (let hops = 0; cur !== undefined && hops <= p.devices.length; hops++) {
+    if (!pciAcsEnabledInfo(cur, flags)) return false;
+    if (cur.upstream === null) return end === null; // pci_is_root_bus(pdev->bus)
+    if (cur.desc.name === end) return true;
+    const next = cur.busSelf ?? cur.upstream;
+    cur = ix.byName.get(next.name);
+  }
+  return end === null;
+}
