@@ -1,0 +1,85 @@
+// A scenario device's config space: read from an lspci dump (relative to the scenario file)
+// or built from a capability list by the pci builder, then decoded by src/pci like any real
+// function, so the kernel model never sees anything a real machine could not show.
+
+import { dirname, resolve } from 'node:path';
+import { buildConfigSpace } from '../pci/builder.js';
+import type { SyntheticDeviceSpec } from '../pci/builder.js';
+import { decodeFunction } from '../pci/decode.js';
+import { parseDump } from '../pci/dump.js';
+import type { Bdf, PciFunction } from '../pci/types.js';
+
+/** "DDDD:BB:DD.F" or "BB:DD.F" -> Bdf (undefined when malformed). */
+export function parseBdfText(s: string): Bdf | undefined {
+  const m = /^(?:([0-9a-f]{4}):)?([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$/i.exec(s);
+  if (!m) return undefined;
+  return { domain: m[1] ? parseInt(m[1], 16) : 0, bus: parseInt(m[2], 16), dev: parseInt(m[3], 16), fn: parseInt(m[4], 10) };
+}
+
+export const sameBdf = (a: Bdf, b: Bdf): boolean => a.domain === b.domain && a.bus === b.bus && a.dev === b.dev && a.fn === b.fn;
+
+export const bdfText = (b: Bdf): string =>
+  `${b.domain.toString(16).padStart(4, '0')}:${b.bus.toString(16).padStart(2, '0')}:${b.dev.toString(16).padStart(2, '0')}.${b.fn}`;
+
+/** The `config:` mapping of a synthetic device as written (validated by the schema):
+ * SyntheticDeviceSpec's header fields, with the capabilities under `caps`. */
+export type SyntheticConfigYaml = Omit<SyntheticDeviceSpec, 'msi' | 'msix' | 'ats' | 'pasid' | 'pri' | 'sriov' | 'acs' | 'dsn' | 'ari' | 'cxl'> & {
+  caps?: Pick<SyntheticDeviceSpec, 'msi' | 'msix' | 'ats' | 'pasid' | 'pri' | 'sriov' | 'acs' | 'dsn' | 'ari' | 'cxl'>;
+};
+
+/** Bus numbers of a bridge, derived from the scenario's topology unless given. */
+export interface BusDefaults {
+  readonly primaryBus: number;
+  readonly secondaryBus?: number;
+  readonly subordinateBus?: number;
+}
+
+/** Flattens the scenario's synthetic config onto the pci builder's spec. */
+export function toBuilderSpec(c: SyntheticConfigYaml, bus?: BusDefaults): SyntheticDeviceSpec {
+  const { caps, ...header } = c;
+  const dsn = caps?.dsn;
+  return {
+    ...(bus ?? {}),
+    ...header,
+    ...caps,
+    // "0x..." (underscores allowed) or decimal string -> bigint (the builder reads strings as hex)
+    ...(dsn ? { dsn: { serial: typeof dsn.serial === 'string' ? BigInt(dsn.serial.replace(/_/g, '')) : dsn.serial } } : {}),
+  };
+}
+
+export function syntheticFunction(bdf: Bdf, c: SyntheticConfigYaml, bus?: BusDefaults): PciFunction {
+  return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+}
+
+export type DumpResult = { readonly fn: PciFunction } | { readonly error: string };
+
+/** Reads `dump` relative to the scenario file and decodes the selected function. */
+export function dumpFunction(
+  scenarioFile: string,
+  dump: string,
+  select: Bdf | undefined,
+  deviceBdf: Bdf,
+  readText: (path: string) => string,
+): DumpResult {
+  const path = resolve(dirname(scenarioFile), dump);
+  let text: string;
+  try {
+    text = readText(path);
+  } catch (e) {
+    return { error: `cannot read dump ${path}: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const parsed = parseDump(text, path);
+  const fns = parsed.functions;
+  if (fns.length === 0) {
+    const why = parsed.issues[0] ? `: ${parsed.issues[0].message}` : '';
+    return { error: `dump ${dump} holds no function${why}` };
+  }
+  const want = select ?? deviceBdf;
+  let hit = fns.find((f) => sameBdf(f.bdf, want));
+  if (!hit && select === undefined && fns.length === 1) hit = fns[0];
+  if (!hit) {
+    return { error: `dump ${dump} has no function ${bdfText(want)} (it has ${fns.map((f) => bdfText(f.bdf)).join(', ')})` };
+  }
+  // The device keeps its scenario address: the dump's bytes, decoded at the device's BDF.
+  return { fn: decodeFunction(deviceBdf, hit.config) };
+}

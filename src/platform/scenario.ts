@@ -1,0 +1,179 @@
+// Scenario loader (ARCHITECTURE.md "Contracts": the scenario file). Stages, each testable
+// alone (STYLE.md §3): YAML text -> Document (syntax errors with positions) -> JSON Schema
+// (key paths) -> semantic checks and assembly (build-platform.ts, this file). Every error is
+// collected and carries its key path and line:column; nothing is thrown for bad input.
+
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { formatEvent, parseEvent } from '../kernel/types.js';
+import type { Errno, KEvent } from '../kernel/types.js';
+import { MAINLINE, parseVariant } from '../kernel/variants.js';
+import type { Variant } from '../kernel/variants.js';
+import { buildPlatform, isRec } from './build-platform.js';
+import type { ScenarioError } from './errors.js';
+import { OBS_KEYS } from './schema.js';
+import type { DevicesExpect, Expectations, LoadResult, PathIssue, ReturnExpect } from './scenario-types.js';
+import { schemaIssues } from './validate.js';
+import { withPos } from './yaml-pos.js';
+
+export type { Scenario, LoadResult, Expectations, DevicesExpect, ReturnExpect } from './scenario-types.js';
+
+export interface LoadOptions {
+  /** Reads dump files (default: fs.readFileSync as UTF-8). */
+  readonly readText?: (path: string) => string;
+}
+
+function buildVariant(v: unknown, issues: PathIssue[]): { text: string; variant: Variant } {
+  if (v === undefined || typeof v !== 'string') return { text: '', variant: MAINLINE };
+  try {
+    return { text: v, variant: parseVariant(v) };
+  } catch (e) {
+    issues.push({ code: 'BAD_VARIANT', message: e instanceof Error ? e.message.split('\n')[0] : String(e), path: ['variant'] });
+    return { text: v, variant: MAINLINE };
+  }
+}
+
+function buildEvents(v: unknown, names: ReadonlySet<string>, issues: PathIssue[]): KEvent[] {
+  if (!Array.isArray(v)) return [];
+  const out: KEvent[] = [];
+  v.forEach((t, i) => {
+    if (typeof t !== 'string') return;
+    try {
+      const e = parseEvent(t);
+      if (!names.has(e.dev)) {
+        issues.push({ code: 'BAD_EVENT', message: `"${t}": no device named "${e.dev}"`, path: ['events', i] });
+      }
+      out.push(e);
+    } catch (err) {
+      issues.push({ code: 'BAD_EVENT', message: err instanceof Error ? err.message : String(err), path: ['events', i] });
+    }
+  });
+  return out;
+}
+
+/** An event reference: a 0-based index, or an event's text naming exactly one event. */
+function resolveEvent(ref: unknown, events: readonly KEvent[], path: (string | number)[], issues: PathIssue[]): number | undefined {
+  if (typeof ref === 'number') {
+    if (Number.isInteger(ref) && ref >= 0 && ref < events.length) return ref;
+    issues.push({ code: 'BAD_VALUE', message: `event index ${ref} is out of range (the scenario has ${events.length} events, numbered from 0)`, path });
+    return undefined;
+  }
+  if (typeof ref !== 'string') return undefined;
+  let want: string;
+  try {
+    want = formatEvent(parseEvent(ref));
+  } catch (err) {
+    issues.push({ code: 'BAD_EVENT', message: err instanceof Error ? err.message : String(err), path });
+    return undefined;
+  }
+  const hits = events.map((e, i) => (formatEvent(e) === want ? i : -1)).filter((i) => i >= 0);
+  if (hits.length === 1) return hits[0];
+  issues.push({
+    code: 'BAD_EVENT',
+    message: hits.length === 0 ? `"${want}" is not among the events` : `"${want}" occurs ${hits.length} times (at ${hits.join(', ')}); give the index`,
+    path,
+  });
+  return undefined;
+}
+
+function buildDevicesExpect(v: unknown, names: ReadonlySet<string>, path: (string | number)[], issues: PathIssue[]): DevicesExpect {
+  const out: Record<string, Record<string, unknown>> = {};
+  if (!isRec(v)) return out;
+  for (const [name, fields] of Object.entries(v)) {
+    if (!names.has(name)) {
+      issues.push({ code: 'UNKNOWN_DEVICE', message: `no device named "${name}"`, path: [...path, name], atKey: true });
+      continue;
+    }
+    if (!isRec(fields)) continue;
+    out[name] = Object.fromEntries(Object.entries(fields).filter(([k]) => OBS_KEYS.includes(k)));
+  }
+  return out as DevicesExpect;
+}
+
+function buildExpect(v: unknown, events: readonly KEvent[], names: ReadonlySet<string>, issues: PathIssue[]): Expectations | undefined {
+  if (!isRec(v)) return undefined;
+  const returns: ReturnExpect[] = [];
+  if (Array.isArray(v.returns)) {
+    v.returns.forEach((r, i) => {
+      if (!isRec(r)) return;
+      const path = ['expect', 'returns', i];
+      const idx = resolveEvent(r.event, events, [...path, 'event'], issues);
+      const errno = typeof r.errno === 'string' ? (r.errno as Errno) : undefined;
+      if (errno !== undefined && r.ok === true) {
+        issues.push({ code: 'BAD_VALUE', message: 'ok: true contradicts errno; give one of them', path: [...path, 'ok'] });
+        return;
+      }
+      if (errno === undefined && typeof r.ok !== 'boolean') {
+        issues.push({ code: 'MISSING_KEY', message: 'give ok: true|false or errno: E...', path });
+        return;
+      }
+      if (idx !== undefined) returns.push({ event: idx, ok: errno === undefined ? (r.ok as boolean) : false, ...(errno ? { errno } : {}) });
+    });
+  }
+  const after: { event: number; devices: DevicesExpect }[] = [];
+  if (Array.isArray(v.after)) {
+    v.after.forEach((a, i) => {
+      if (!isRec(a)) return;
+      const idx = resolveEvent(a.event, events, ['expect', 'after', i, 'event'], issues);
+      const devices = buildDevicesExpect(a.devices, names, ['expect', 'after', i, 'devices'], issues);
+      if (idx !== undefined) after.push({ event: idx, devices });
+    });
+  }
+  return { returns, devices: buildDevicesExpect(v.devices, names, ['expect', 'devices'], issues), after };
+}
+
+/** Loads a scenario from YAML (or JSON) text. `file` names it in errors and anchors dump paths. */
+export function loadScenario(text: string, file: string, opts: LoadOptions = {}): LoadResult {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      errors: doc.errors.map((e): ScenarioError => {
+        const lp = lc.linePos(e.pos[0]);
+        return { code: 'YAML_SYNTAX', message: e.message.split('\n')[0], path: [], pos: [e.pos[0], e.pos[1]], linePos: { line: lp.line, col: lp.col } };
+      }),
+    };
+  }
+  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  const issues: PathIssue[] = schemaIssues(value === null || value === undefined ? {} : value).map((s) => ({ ...s }));
+  const root = isRec(value) ? value : {};
+  const badConfig = new Set<number>();
+  for (const i of issues) {
+    const [a, b, n, c] = i.path;
+    if (a === 'platform' && b === 'devices' && typeof n === 'number' && c === 'config') badConfig.add(n);
+  }
+  const readText = opts.readText ?? ((p: string) => readFileSync(p, 'utf8'));
+  const platform = buildPlatform(root.platform, { file, readText, badConfig }, issues);
+  const names = new Set<string>();
+  if (isRec(root.platform) && Array.isArray(root.platform.devices)) {
+    for (const d of root.platform.devices) if (isRec(d) && typeof d.name === 'string') names.add(d.name);
+  }
+  const { text: variantText, variant } = buildVariant(root.variant, issues);
+  const events = buildEvents(root.events, names, issues);
+  const expect = buildExpect(root.expect, events, names, issues);
+  if (issues.length > 0 || !platform) {
+    const errors = issues.map((i) => withPos({ code: i.code, message: i.message, path: i.path }, doc, lc, i.atKey ?? false));
+    if (errors.length === 0) errors.push({ code: 'BAD_VALUE', message: 'the platform could not be built', path: ['platform'] });
+    return { errors: sortErrors(errors) };
+  }
+  return { scenario: { file, platform, variantText, variant, events, ...(expect ? { expect } : {}) } };
+}
+
+/** Document order (by position), errors without a position last; stable. */
+function sortErrors(errors: ScenarioError[]): ScenarioError[] {
+  return errors
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => (a.e.pos?.[0] ?? Infinity) - (b.e.pos?.[0] ?? Infinity) || a.i - b.i)
+    .map((x) => x.e);
+}
+
+/** Reads and loads a scenario file. */
+export function loadScenarioFile(path: string, opts: LoadOptions = {}): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return { errors: [{ code: 'YAML_SYNTAX', message: `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, path: [] }] };
+  }
+  return loadScenario(text, path, opts);
+}
