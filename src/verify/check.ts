@@ -1,0 +1,137 @@
+// Checks invariants over the full exploration of one (platform, variant): state invariants
+// on every reached state, transition invariants on every transition, the first violation
+// of each kept (BFS: it is a shortest one). Optionally splits the platform into
+// independent clusters first (./reduce.ts; the argument is in docs/verification.md).
+
+import type { KEvent, KernelModel, Observation, StepResult } from '../kernel/types.js';
+import type { Platform } from '../platform/types.js';
+import type { Variant } from '../kernel/variants.js';
+import { explore } from './explore.js';
+import type { CellResult, InvariantResult, Invariant } from './types.js';
+import { makeCtx } from './types.js';
+import { INVARIANTS } from './invariants/index.js';
+import { clusters, restrict } from './reduce.js';
+
+export interface CheckOptions {
+  readonly invariants?: readonly Invariant[];
+  readonly maxStates?: number;
+  readonly maxDepth?: number;
+  /** Explore independent device clusters separately (default true). */
+  readonly reduce?: boolean;
+}
+
+/** What one exploration found, per invariant: premise reached, first violation. */
+interface Partial {
+  premise: Set<string>;
+  violation: Map<string, { trace: KEvent[]; detail: string }>;
+  states: number;
+  transitions: number;
+  depth: number;
+  boundHit: 'states' | 'depth' | null;
+}
+
+function exploreOne<S>(model: KernelModel<S>, p: Platform, v: Variant, invs: readonly Invariant[], o: CheckOptions): Partial {
+  const ctx = makeCtx(p, v);
+  const stateInvs = invs.filter((i) => i.kind === 'state');
+  const transInvs = invs.filter((i) => i.kind === 'transition');
+  const premise = new Set<string>();
+  const found = new Map<string, { at: number; extra?: KEvent; detail: string }>();
+  // Observation of the state being expanded (BFS expands each state once, in id order).
+  let curId = -1;
+  let curObs: Observation | null = null;
+  const obsOf = (s: S, id: number): Observation => {
+    if (id !== curId) {
+      curId = id;
+      curObs = model.observe(p, v, s);
+    }
+    return curObs as Observation;
+  };
+  const checkState = (obs: Observation, id: number): void => {
+    for (const inv of stateInvs) {
+      const c = inv.check(ctx, obs);
+      if (c.premise) premise.add(inv.id);
+      if (!c.ok && !found.has(inv.id)) found.set(inv.id, { at: id, detail: c.detail ?? '' });
+    }
+  };
+  const ex = explore<S, KEvent, StepResult<S>>(
+    {
+      init: model.init(p, v),
+      enabled: (s) => model.enabled(p, v, s),
+      step: (s, e) => model.step(p, v, s, e),
+      key: (s) => model.key(s),
+    },
+    { maxStates: o.maxStates, maxDepth: o.maxDepth },
+    {
+      onState: (s, id) => {
+        // New states' observations are computed once here, then reused as "after".
+        if (stateInvs.length > 0) checkState(model.observe(p, v, s), id);
+      },
+      onTransition: (from, fromId, e, r) => {
+        if (transInvs.length === 0) return;
+        const before = obsOf(from, fromId);
+        const after = model.observe(p, v, r.state);
+        for (const inv of transInvs) {
+          const c = inv.check(ctx, before, e, r.ret, after);
+          if (c.premise) premise.add(inv.id);
+          if (!c.ok && !found.has(inv.id)) found.set(inv.id, { at: fromId, extra: e, detail: c.detail ?? '' });
+        }
+      },
+    },
+  );
+  const violation = new Map<string, { trace: KEvent[]; detail: string }>();
+  for (const [id, f] of found) {
+    const trace = ex.pathTo(f.at);
+    if (f.extra !== undefined) trace.push(f.extra);
+    violation.set(id, { trace, detail: f.detail });
+  }
+  return { premise, violation, states: ex.stats.states, transitions: ex.stats.transitions, depth: ex.stats.depth, boundHit: ex.stats.boundHit };
+}
+
+/** Verdicts for every invariant (n/a ones included) on one (platform, variant). */
+export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: CheckOptions = {}): CellResult {
+  const t0 = performance.now();
+  const all = o.invariants ?? INVARIANTS;
+  const results: Record<string, InvariantResult> = {};
+  const live: Invariant[] = [];
+  for (const inv of all) {
+    const a = inv.applies(p, v);
+    if (a.applies) live.push(inv);
+    else results[inv.id] = { verdict: 'n/a', why: a.why };
+  }
+  const parts = o.reduce === false ? [p] : clusters(p).map((c) => restrict(p, c));
+  const merged: Partial = { premise: new Set(), violation: new Map(), states: 0, transitions: 0, depth: 0, boundHit: null };
+  for (const sub of parts) {
+    const r = exploreOne(model, sub, v, live, o);
+    for (const id of r.premise) merged.premise.add(id);
+    for (const [id, viol] of r.violation) {
+      const old = merged.violation.get(id);
+      if (old === undefined || viol.trace.length < old.trace.length) merged.violation.set(id, viol);
+    }
+    merged.states += r.states;
+    merged.transitions += r.transitions;
+    merged.depth = Math.max(merged.depth, r.depth);
+    merged.boundHit ??= r.boundHit;
+  }
+  for (const inv of live) {
+    const viol = merged.violation.get(inv.id);
+    if (viol !== undefined) results[inv.id] = { verdict: 'violated', trace: viol.trace, detail: viol.detail };
+    else if (merged.boundHit !== null) {
+      results[inv.id] = { verdict: 'inconclusive', why: `exploration stopped at the ${merged.boundHit === 'states' ? '--max-states' : '--max-depth'} bound before covering every state` };
+    } else if (!merged.premise.has(inv.id)) results[inv.id] = { verdict: 'holds', vacuous: true };
+    else results[inv.id] = { verdict: 'holds' };
+  }
+  // Report in registry order.
+  const ordered: Record<string, InvariantResult> = {};
+  for (const inv of all) ordered[inv.id] = results[inv.id];
+  return {
+    stats: {
+      states: merged.states,
+      transitions: merged.transitions,
+      ms: Math.round((performance.now() - t0) * 10) / 10,
+      depth: merged.depth,
+      clusters: parts.length,
+      boundHit: merged.boundHit,
+    },
+    results: ordered,
+  };
+}

@@ -1,0 +1,21 @@
+// Worker thread of the matrix: loads the model once, then runs the cells it is sent.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './matrix.js';
+import { loadForCells, runCell } from './matrix.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+if (port === null) throw new Error('matrix-worker: must run as a worker thread');
+const loaded = loadForCells(init.backendModule);
+
+port.on('message', (req: WorkerRequest) => {
+  loaded
+    .then(({ model, transforms }) => {
+      const reply: WorkerReply = { idx: req.idx, cell: runCell(model, init.base, req.cell, transforms, init.options) };
+      port.postMessage(reply);
+    })
+    .catch((e: unknown) => {
+      const reply: WorkerReply = { idx: req.idx, error: e instanceof Error ? e.message : String(e) };
+      port.postMessage(reply);
+    });
+});

@@ -1,0 +1,186 @@
+// The verification matrix: variant combinations × IOMMU platforms × passthrough (× CC
+// guest) × invariants, cells spread over worker threads. Default: the reference platform
+// and the 25 combinations of VERIFICATION.md on all four IOMMUs, passthrough off and on.
+
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { KernelModel } from '../kernel/types.js';
+import { formatEvent } from '../kernel/types.js';
+import { parseVariant } from '../kernel/variants.js';
+import type { IommuId, Platform } from '../platform/types.js';
+import type { PlatformTransforms } from './backend.js';
+import { FALLBACK_TRANSFORMS, loadBackend } from './backend.js';
+import { checkCell } from './check.js';
+import { selectInvariants } from './invariants/index.js';
+import type { CellStats, InvariantResult } from './types.js';
+import type { Combination } from './combinations.js';
+
+export interface CellSpec {
+  readonly iommu: IommuId;
+  readonly passthrough: boolean;
+  readonly ccGuest: boolean;
+  readonly variant: string;
+}
+
+export interface MatrixCell extends CellSpec {
+  readonly stats: CellStats;
+  readonly results: Readonly<Record<string, InvariantResult>>;
+}
+
+export interface CellOptions {
+  readonly invariants?: readonly string[];
+  readonly maxStates?: number;
+  readonly maxDepth?: number;
+  readonly reduce?: boolean;
+}
+
+export interface MatrixRunOptions extends CellOptions {
+  /** Worker threads; 1 runs in this thread. Default: available cores. */
+  readonly jobs?: number;
+  onProgress?(done: number, total: number): void;
+  /** A module URL exporting `kernelModel` (and optionally the transforms) to use instead of
+   * the real backend — for tests with toy models. */
+  readonly backendModule?: string;
+}
+
+/** Cells in report order: IOMMU, then combination, then passthrough off/on. */
+export function cellsOf(combos: readonly Combination[], iommus: readonly IommuId[], passthrough: readonly boolean[] = [false, true]): CellSpec[] {
+  const out: CellSpec[] = [];
+  for (const iommu of iommus) for (const c of combos) for (const pt of passthrough) out.push({ iommu, passthrough: pt, ccGuest: c.ccGuest, variant: c.variantText });
+  return out;
+}
+
+export function cellPlatform(base: Platform, c: CellSpec, tr: PlatformTransforms): Platform {
+  return tr.withIommu(tr.withPassthrough(tr.withCcGuest(base, c.ccGuest), c.passthrough), c.iommu);
+}
+
+export function runCell<S>(model: KernelModel<S>, base: Platform, c: CellSpec, tr: PlatformTransforms, o: CellOptions): MatrixCell {
+  const { invariants } = selectInvariants(o.invariants);
+  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce });
+  return { ...c, stats: r.stats, results: r.results };
+}
+
+interface Loaded {
+  model: KernelModel<unknown>;
+  transforms: PlatformTransforms;
+}
+
+/** Loads either the real backend or a test module (`kernelModel` + optional transforms). */
+export async function loadForCells(backendModule?: string): Promise<Loaded> {
+  if (backendModule === undefined) {
+    const b = await loadBackend();
+    return { model: b.model, transforms: b.transforms };
+  }
+  const m = (await import(backendModule)) as { kernelModel: KernelModel<unknown>; transforms?: PlatformTransforms };
+  return { model: m.kernelModel, transforms: m.transforms ?? FALLBACK_TRANSFORMS };
+}
+
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** The worker entry beside this file: .ts under tsx (tests), .js from dist/. The Worker
+ * inherits process.execArgv, so `--import tsx` carries over. */
+function workerUrl(): URL {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./matrix-worker${ext}`, import.meta.url);
+}
+
+export interface WorkerInit {
+  readonly base: Platform;
+  readonly options: CellOptions;
+  readonly backendModule?: string;
+}
+export type WorkerRequest = { readonly idx: number; readonly cell: CellSpec };
+export type WorkerReply = { readonly idx: number; readonly cell?: MatrixCell; readonly error?: string };
+
+/** Runs every cell; results in the order of `cells`. */
+export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: MatrixRunOptions = {}): Promise<MatrixCell[]> {
+  const jobs = Math.max(1, Math.min(o.jobs ?? defaultJobs(), cells.length));
+  const out: MatrixCell[] = new Array<MatrixCell>(cells.length);
+  const cellOpts: CellOptions = { invariants: o.invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce };
+  if (jobs <= 1) {
+    const { model, transforms } = await loadForCells(o.backendModule);
+    cells.forEach((c, i) => {
+      out[i] = runCell(model, base, c, transforms, cellOpts);
+      o.onProgress?.(i + 1, cells.length);
+    });
+    return out;
+  }
+  let next = 0;
+  let done = 0;
+  const init: WorkerInit = { base, options: cellOpts, backendModule: o.backendModule };
+  await new Promise<void>((resolve, reject) => {
+    const workers: Worker[] = [];
+    let failed = false;
+    const fail = (e: Error): void => {
+      if (failed) return;
+      failed = true;
+      for (const w of workers) void w.terminate();
+      reject(e);
+    };
+    const feed = (w: Worker): void => {
+      if (next < cells.length) {
+        const req: WorkerRequest = { idx: next, cell: cells[next] };
+        next++;
+        w.postMessage(req);
+      } else void w.terminate();
+    };
+    for (let j = 0; j < jobs; j++) {
+      const w = new Worker(workerUrl(), { workerData: init });
+      workers.push(w);
+      w.on('message', (m: WorkerReply) => {
+        if (m.error !== undefined || m.cell === undefined) return fail(new Error(m.error ?? 'worker sent no cell'));
+        out[m.idx] = m.cell;
+        done++;
+        o.onProgress?.(done, cells.length);
+        if (done === cells.length) resolve();
+        else feed(w);
+      });
+      w.on('error', fail);
+      feed(w);
+    }
+  });
+  return out;
+}
+
+// ---- JSON contract (VERIFICATION.md "Machine-readable results") ----
+
+export interface JsonResult {
+  verdict: string;
+  trace?: string[];
+  why?: string;
+}
+export interface JsonCell {
+  iommu: IommuId;
+  passthrough: boolean;
+  ccGuest: boolean;
+  variant: string;
+  stats: { states: number; transitions: number; ms: number };
+  results: Record<string, JsonResult>;
+}
+
+export function jsonResult(r: InvariantResult): JsonResult {
+  const j: JsonResult = { verdict: r.verdict };
+  if (r.trace !== undefined) j.trace = r.trace.map(formatEvent);
+  if (r.why !== undefined) j.why = r.why;
+  else if (r.vacuous === true) j.why = 'vacuously: the premise is never reached';
+  return j;
+}
+
+export function jsonCell(c: MatrixCell): JsonCell {
+  const results: Record<string, JsonResult> = {};
+  for (const [id, r] of Object.entries(c.results)) results[id] = jsonResult(r);
+  return {
+    iommu: c.iommu,
+    passthrough: c.passthrough,
+    ccGuest: c.ccGuest,
+    variant: c.variant,
+    stats: { states: c.stats.states, transitions: c.stats.transitions, ms: Math.round(c.stats.ms) },
+    results,
+  };
+}
+
+export function jsonMatrix(platformName: string, cells: readonly MatrixCell[]): { platform: string; cells: JsonCell[] } {
+  return { platform: platformName, cells: cells.map(jsonCell) };
+}
