@@ -1,0 +1,84 @@
+// Folds a scenario's events through a kernel model and checks its expectations. The model is
+// passed in (the same object the verifier explores), so this file depends only on the
+// kernel's contract types, never on the model's code.
+
+import { formatEvent } from '../kernel/types.js';
+import type { DeviceObs, KernelModel, KEvent, KReturn, Observation, TraceEntry } from '../kernel/types.js';
+import type { Variant } from '../kernel/variants.js';
+import type { DevicesExpect, Expectations } from './scenario-types.js';
+import type { Platform } from './types.js';
+
+export interface StepRecord {
+  readonly index: number;
+  readonly event: string;
+  readonly ret: KReturn;
+  readonly trace: readonly TraceEntry[];
+}
+
+export interface ExpectationResult {
+  /** e.g. "events[3] bind(gpu) returns", "cxl-accel.atsEnabled after events[2] probe(x)", "gpu.domain at end". */
+  readonly what: string;
+  readonly expected: unknown;
+  readonly actual: unknown;
+  readonly ok: boolean;
+}
+
+export interface SimResult {
+  readonly steps: readonly StepRecord[];
+  /** After every event (index i: after events[i]). */
+  readonly observations: readonly Observation[];
+  /** After the last event (the boot state when there are none). */
+  readonly final: Observation;
+  readonly expectations: readonly ExpectationResult[];
+  /** Every expectation held. */
+  readonly ok: boolean;
+}
+
+export interface Simulation {
+  readonly platform: Platform;
+  readonly variant: Variant;
+  readonly events: readonly KEvent[];
+  readonly expect?: Expectations;
+}
+
+const retText = (r: KReturn): string => (r.ok ? 'ok' : r.errno);
+
+function checkDevices(want: DevicesExpect, obs: Observation, when: string, out: ExpectationResult[]): void {
+  for (const name of Object.keys(want).sort()) {
+    const fields = want[name] as Readonly<Record<string, unknown>>;
+    const d = obs.devices[name] as DeviceObs | undefined;
+    for (const key of Object.keys(fields)) {
+      const expected = fields[key];
+      const actual = d === undefined ? undefined : (d as unknown as Record<string, unknown>)[key];
+      out.push({ what: `${name}.${key} ${when}`, expected, actual: actual === undefined ? '(not observed)' : actual, ok: actual === expected });
+    }
+  }
+}
+
+export function simulate<S>(model: KernelModel<S>, sim: Simulation): SimResult {
+  const { platform: p, variant: v } = sim;
+  let s = model.init(p, v);
+  const steps: StepRecord[] = [];
+  const observations: Observation[] = [];
+  sim.events.forEach((e, index) => {
+    const r = model.step(p, v, s, e);
+    s = r.state;
+    steps.push({ index, event: formatEvent(e), ret: r.ret, trace: r.trace });
+    observations.push(model.observe(p, v, s));
+  });
+  const final = observations.length > 0 ? observations[observations.length - 1] : model.observe(p, v, s);
+
+  const expectations: ExpectationResult[] = [];
+  const x = sim.expect;
+  if (x) {
+    for (const r of x.returns) {
+      const st = steps[r.event];
+      const expected = r.ok ? 'ok' : (r.errno ?? 'an error');
+      const ok = r.ok ? st.ret.ok : !st.ret.ok && (r.errno === undefined || st.ret.errno === r.errno);
+      expectations.push({ what: `events[${r.event}] ${st.event} returns`, expected, actual: retText(st.ret), ok });
+    }
+    for (const a of x.after) checkDevices(a.devices, observations[a.event], `after events[${a.event}] ${steps[a.event].event}`, expectations);
+    checkDevices(x.devices, final, 'at end', expectations);
+  }
+  return { steps, observations, final, expectations, ok: expectations.every((e) => e.ok) };
+}
