@@ -33,7 +33,12 @@ export interface SafeRoot {
 }
 
 export function openRoot(given: string): SafeRoot {
-  const real = realpathSync(resolve(given));
+  let real: string;
+  try {
+    real = realpathSync(resolve(given));
+  } catch (e) {
+    throw new Error(`sysfs root ${given} cannot be opened (${errCode(e)}): expected a directory holding sys/`);
+  }
   if (!statSync(real).isDirectory()) throw new Error(`sysfs root ${given} is not a directory`);
   return { real, given };
 }

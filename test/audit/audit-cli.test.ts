@@ -1,0 +1,72 @@
+// `dmagate audit` through the CLI entry (main), on a fake tree: text, --json, -s BDF.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { normalizeBdf, runAudit } from '../../src/cli/audit.js';
+import { buildConfigSpace } from '../../src/pci/builder.js';
+import { NO_IOMMU_TEXT } from '../../src/platform/sysfs-audit.js';
+import { makeFakeSysfs } from '../support/fake-sysfs.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const t = makeFakeSysfs({
+  iommuUnits: ['dmar0'],
+  groups: [{ id: 1, type: 'DMA' }, { id: 2, type: 'identity' }],
+  fns: [
+    { name: '0000:00:01.0', config: buildConfigSpace({ type: 'root-port' }).bytes, driver: 'pcieport', group: 1 },
+    { name: '0000:01:00.0', parent: '0000:00:01.0', config: buildConfigSpace({ ats: { enabled: true } }).bytes, driver: 'nic', group: 2 },
+  ],
+});
+const noIommu = makeFakeSysfs({ fns: [{ name: '0000:00:01.0', config: buildConfigSpace({}).bytes }] });
+after(() => {
+  t.cleanup();
+  noIommu.cleanup();
+});
+
+/** Runs the real CLI entry (src/cli/main.ts) in a child process, as a user would. */
+function cli(argv: string[]): { code: number; out: string } {
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'src/cli/main.ts')).href)}); process.exitCode = await m.main(${JSON.stringify(argv)});`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
+  return { code: r.status ?? -1, out: r.stdout + r.stderr };
+}
+
+describe('dmagate audit', () => {
+  it('normalizes BDFs', () => {
+    assert.equal(normalizeBdf('01:00.0'), '0000:01:00.0');
+    assert.equal(normalizeBdf('0000:3B:00.1'), '0000:3b:00.1');
+    assert.equal(normalizeBdf('1:0.0'), '0000:01:00.0');
+    assert.equal(normalizeBdf('01:00.8'), null);
+    assert.equal(normalizeBdf('../../etc'), null);
+  });
+
+  it('is registered: dmagate audit prints a table and the findings', () => {
+    const r = cli(['audit', '--sysfs', t.root]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /0000:01:00\.0\s+1234:0001\s+endpoint\s+nic\s+2:identity\s+ON/);
+    assert.match(r.out, /ats-enabled-identity/);
+  });
+
+  it('--json is machine output with the same findings', () => {
+    const rep = JSON.parse(runAudit({ sysfs: t.root, json: true }).text) as { functions: { name: string }[]; findings: { id: string; device: string | null }[] };
+    assert.deepEqual(rep.functions.map((f) => f.name), ['0000:00:01.0', '0000:01:00.0']);
+    assert.deepEqual(rep.findings.map((f) => [f.id, f.device]), [['ats-enabled-identity', '0000:01:00.0']]);
+  });
+
+  it('-s restricts to one function', () => {
+    const rep = JSON.parse(runAudit({ sysfs: t.root, json: true, slot: '00:01.0' }).text) as { functions: { name: string }[]; findings: unknown[] };
+    assert.deepEqual(rep.functions.map((f) => f.name), ['0000:00:01.0']);
+    assert.deepEqual(rep.findings, []);
+  });
+
+  it('-s with an unknown or malformed BDF is an error', () => {
+    assert.equal(runAudit({ sysfs: t.root, slot: '05:00.0' }).code, 1);
+    assert.equal(runAudit({ sysfs: t.root, slot: 'nonsense' }).code, 2);
+  });
+
+  it('says plainly when there is no IOMMU', () => {
+    const r = runAudit({ sysfs: noIommu.root });
+    assert.ok(r.text.includes(`IOMMU: ${NO_IOMMU_TEXT}`));
+  });
+});
