@@ -14,7 +14,7 @@ export function decodeCxlDevice(cs: ConfigSpace, off: number): Decoded<CxlDevice
   const ctrl = rd16(cs, off + 0x0c);
   const ranges = [0x18, 0x28].map((r) => {
     const sizeLowRaw = rd32(cs, off + r + 4);
-    const size = (BigInt(rd32(cs, off + r)) << 32n) | BigInt(sizeLowRaw & 0xf0000000);
+    const size = (BigInt(rd32(cs, off + r)) << 32n) | BigInt((sizeLowRaw & 0xf0000000) >>> 0);
     const base = (BigInt(rd32(cs, off + r + 8)) << 32n) | BigInt(rd32(cs, off + r + 0xc));
     return { size, base, sizeLowRaw };
   });

@@ -1,0 +1,65 @@
+// Device line and header lines as `lspci -n` prints them (lspci.c show_device, show_verbose).
+import { avail, rd16, rd8 } from '../config.js';
+import { formatBdf } from '../dump.js';
+import type { PciFunction } from '../types.js';
+import { fl, h2, h4 } from './fmt.js';
+
+/** Programming-interface names lspci takes from pci.ids (a few common ones; -n still prints them). */
+const PROG_IF: Readonly<Record<number, string>> = {
+  0x010180: 'ISA Compatibility mode-only controller, supports bus mastering',
+  0x010185: 'PCI native mode-only controller, supports bus mastering',
+  0x01018a: 'ISA Compatibility mode controller, supports both channels switched to PCI native mode, supports bus mastering',
+  0x01018f: 'PCI native mode controller, supports both channels switched to ISA compatibility mode, supports bus mastering',
+  0x010601: 'AHCI 1.0',
+  0x010802: 'NVM Express',
+  0x030000: 'VGA controller',
+  0x050210: 'CXL Memory Device (CXL 2.x)',
+  0x060400: 'Normal decode',
+  0x060401: 'Subtractive decode',
+  0x080000: '8259',
+  0x080020: 'IO(X)-APIC',
+  0x0c0010: 'OHCI',
+  0x0c0300: 'UHCI',
+  0x0c0310: 'OHCI',
+  0x0c0320: 'EHCI',
+  0x0c0330: 'XHCI',
+  0x0c0340: 'USB4 Host Interface',
+};
+
+/** `BB:DD.F cccc: vvvv:dddd (rev rr) (prog-if pp [name])`; prog-if only when verbose. */
+export function deviceLine(fn: PciFunction, verbose: number, showDomain: boolean): string {
+  const cs = fn.config;
+  let s = formatBdf(fn.bdf, showDomain);
+  if (!avail(cs, 0, 12)) return s + ' ffff: ffff:ffff';
+  s += ' ' + h2(rd8(cs, 0x0b)) + h2(rd8(cs, 0x0a)) + ': ' + h4(rd16(cs, 0)) + ':' + h4(rd16(cs, 2));
+  const rev = rd8(cs, 0x08);
+  if (rev) s += ' (rev ' + h2(rev) + ')';
+  if (verbose) {
+    const pi = rd8(cs, 0x09);
+    const name = PROG_IF[(rd8(cs, 0x0b) << 16) | (rd8(cs, 0x0a) << 8) | pi];
+    if (pi || name) s += ' (prog-if ' + h2(pi) + (name ? ' [' + name + ']' : '') + ')';
+  }
+  return s;
+}
+
+const DEVSEL = ['fast', 'medium', 'slow', '??'];
+
+/** Subsystem (-v), Control and Status (-vv) lines. */
+export function headerLines(fn: PciFunction, verbose: number, out: string[]): void {
+  const cs = fn.config;
+  if (!avail(cs, 0, 64)) return;
+  const ht = rd8(cs, 0x0e) & 0x7f;
+  if (ht === 0) {
+    const sv = rd16(cs, 0x2c);
+    if (sv && sv !== 0xffff) out.push('\tSubsystem: ' + h4(sv) + ':' + h4(rd16(cs, 0x2e)));
+  }
+  if (verbose < 2) return;
+  const c = rd16(cs, 4);
+  out.push(
+    `\tControl: I/O${fl(c, 1)} Mem${fl(c, 2)} BusMaster${fl(c, 4)} SpecCycle${fl(c, 8)} MemWINV${fl(c, 0x10)} VGASnoop${fl(c, 0x20)} ParErr${fl(c, 0x40)} Stepping${fl(c, 0x80)} SERR${fl(c, 0x100)} FastB2B${fl(c, 0x200)} DisINTx${fl(c, 0x400)}`,
+  );
+  const st = rd16(cs, 6);
+  out.push(
+    `\tStatus: Cap${fl(st, 0x10)} 66MHz${fl(st, 0x20)} UDF${fl(st, 0x40)} FastB2B${fl(st, 0x80)} ParErr${fl(st, 0x100)} DEVSEL=${DEVSEL[(st >> 9) & 3]} >TAbort${fl(st, 0x800)} <TAbort${fl(st, 0x1000)} <MAbort${fl(st, 0x2000)} >SERR${fl(st, 0x4000)} <PERR${fl(st, 0x8000)} INTx${fl(st, 8)}`,
+  );
+}
