@@ -30,21 +30,23 @@ interface Partial {
   boundHit: 'states' | 'depth' | null;
 }
 
+const OBS_CACHE = 300_000;
+
 function exploreOne<S>(model: KernelModel<S>, p: Platform, v: Variant, invs: readonly Invariant[], o: CheckOptions): Partial {
   const ctx = makeCtx(p, v);
   const stateInvs = invs.filter((i) => i.kind === 'state');
   const transInvs = invs.filter((i) => i.kind === 'transition');
   const premise = new Set<string>();
   const found = new Map<string, { at: number; extra?: KEvent; detail: string }>();
-  // Observation of the state being expanded (BFS expands each state once, in id order).
-  let curId = -1;
-  let curObs: Observation | null = null;
+  // Observations by state id, so a transition's before/after are observed once per state
+  // (the model's observe is the main cost); past OBS_CACHE states, recomputed instead.
+  const cache: Observation[] = [];
   const obsOf = (s: S, id: number): Observation => {
-    if (id !== curId) {
-      curId = id;
-      curObs = model.observe(p, v, s);
-    }
-    return curObs as Observation;
+    const hit = cache[id];
+    if (hit !== undefined) return hit;
+    const o = model.observe(p, v, s);
+    if (id < OBS_CACHE) cache[id] = o;
+    return o;
   };
   const checkState = (obs: Observation, id: number): void => {
     for (const inv of stateInvs) {
@@ -64,12 +66,12 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, v: Variant, invs: rea
     {
       onState: (s, id) => {
         // New states' observations are computed once here, then reused as "after".
-        if (stateInvs.length > 0) checkState(model.observe(p, v, s), id);
+        if (stateInvs.length > 0) checkState(obsOf(s, id), id);
       },
-      onTransition: (from, fromId, e, r) => {
+      onTransition: (from, fromId, e, r, toId) => {
         if (transInvs.length === 0) return;
         const before = obsOf(from, fromId);
-        const after = model.observe(p, v, r.state);
+        const after = obsOf(r.state, toId);
         for (const inv of transInvs) {
           const c = inv.check(ctx, before, e, r.ret, after);
           if (c.premise) premise.add(inv.id);

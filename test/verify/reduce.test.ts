@@ -1,0 +1,46 @@
+// Independence reduction: reduced and unreduced exploration give the same verdicts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseVariant } from '../../src/kernel/variants.js';
+import { checkCell } from '../../src/verify/check.js';
+import { clusters, restrict } from '../../src/verify/reduce.js';
+import { kernelModel as toy, endpoint, rootPort, toyPlatform } from './toy-model.js';
+import type { DeviceDesc } from '../../src/platform/types.js';
+
+const devices: DeviceDesc[] = [
+  rootPort('rp1', '00:01.0'),
+  endpoint('ep1', '01:00.0', 'rp1', { ats: true, cxl: true }),
+  rootPort('rp2', '00:02.0', true),
+  endpoint('ext', '02:00.0', 'rp2', { ats: true }),
+  rootPort('rp3', '00:03.0'),
+  endpoint('ep3', '03:00.0', 'rp3', { driver: false }),
+  { ...endpoint('ep3-alias', '03:00.1', 'rp3'), dmaAliasOf: 'ep3' },
+];
+
+test('clusters follow parent, alias and group coupling', () => {
+  const p = toyPlatform(devices);
+  assert.deepEqual(clusters(p, () => ({})), [['rp1', 'ep1'], ['rp2', 'ext'], ['rp3', 'ep3', 'ep3-alias']]);
+  // A group spanning two root ports joins their clusters.
+  assert.deepEqual(clusters(p, () => ({ rp1: 'g', rp2: 'g' })), [['rp1', 'ep1', 'rp2', 'ext'], ['rp3', 'ep3', 'ep3-alias']]);
+  assert.deepEqual(restrict(p, ['rp2', 'ext']).devices.map((d) => d.name), ['rp2', 'ext']);
+});
+
+test('reduced and unreduced exploration give the same verdicts and trace lengths', () => {
+  for (const iommu of ['arm-smmu-v3', 'intel'] as const) {
+    const p = toyPlatform(devices.filter((d) => d.name !== 'ep3-alias'), iommu);
+    for (const vt of ['mainline', 'boot-dma-security,park=blocked', 'cxl-ats-opt-in']) {
+      const v = parseVariant(vt);
+      const full = checkCell(toy, p, v, { reduce: false });
+      const red = checkCell(toy, p, v, { reduce: true });
+      assert.equal(red.stats.clusters, 3);
+      assert.equal(full.stats.clusters, 1);
+      assert.ok(red.stats.states < full.stats.states, `${iommu} ${vt}: reduction explores fewer states`);
+      for (const [id, r] of Object.entries(full.results)) {
+        const q = red.results[id];
+        assert.equal(q.verdict, r.verdict, `${iommu} ${vt} ${id}`);
+        assert.equal(q.vacuous, r.vacuous, `${iommu} ${vt} ${id} vacuous`);
+        assert.equal(q.trace?.length, r.trace?.length, `${iommu} ${vt} ${id} trace length`);
+      }
+    }
+  }
+});
