@@ -1,0 +1,52 @@
+// (a) Every real dump: for each device, every ATS/PASID/PRI/SR-IOV/ACS/DSN/DVSEC block and the
+// PCI Express title line must equal what lspci 3.9.0 printed (NAME.lspci-vvvn.txt).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { compareLspci, splitLspci } from './support/lspci-blocks.js';
+import { renderDump } from './support/render.js';
+import { DUMPS_DIR, SKIP_MSG, dumpNames } from './support/shared.js';
+
+test('capability blocks match lspci 3.9.0 reference decodes', (t) => {
+  const names = dumpNames();
+  if (!names) return t.skip(SKIP_MSG);
+  let compared = 0;
+  let matched = 0;
+  const report: string[] = [];
+  const failures: string[] = [];
+  for (const name of names) {
+    const ref = readFileSync(join(DUMPS_DIR, `${name}.lspci-vvvn.txt`), 'utf8');
+    const ours = renderDump(readFileSync(join(DUMPS_DIR, `${name}.txt`), 'utf8'), name);
+    const c = compareLspci(ref, ours);
+    compared += c.compared;
+    matched += c.matched;
+    report.push(`${name}: ${c.matched}/${c.compared} blocks, ${c.mismatches.length} mismatches`);
+    for (const m of c.mismatches) failures.push(`${name} ${m.device} [${m.offset}] ${m.kind}\n--- lspci\n${m.expected}\n--- ours\n${m.actual}`);
+  }
+  t.diagnostic(report.join('\n'));
+  t.diagnostic(`total: ${matched}/${compared} blocks identical`);
+  assert.ok(compared > 100, `expected many blocks of interest, got ${compared}`);
+  assert.deepEqual(failures, []);
+});
+
+test('device lines and every capability title line are present at the same offsets', (t) => {
+  const names = dumpNames();
+  if (!names) return t.skip(SKIP_MSG);
+  const missing: string[] = [];
+  for (const name of names) {
+    const ref = splitLspci(readFileSync(join(DUMPS_DIR, `${name}.lspci-vvvn.txt`), 'utf8'));
+    const ours = new Map(splitLspci(renderDump(readFileSync(join(DUMPS_DIR, `${name}.txt`), 'utf8'), name)).map((d) => [d.key, d]));
+    for (const d of ref) {
+      const o = ours.get(d.key);
+      if (!o) {
+        missing.push(`${name}: device ${d.key} missing`);
+        continue;
+      }
+      const want = d.caps.map((c) => c.offset).join(',');
+      const got = o.caps.map((c) => c.offset).join(',');
+      if (want !== got) missing.push(`${name} ${d.key}: capability offsets ${got} != lspci ${want}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});
