@@ -1,5 +1,9 @@
 // `dmagate audit [--sysfs ROOT] [--json] [-s BDF]`: the live host's device-DMA state, read-only.
+import { realpathSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
+import { exportScenario } from '../platform/sysfs-export.js';
+import { IOMMU_IDS, type IommuId } from '../platform/types.js';
 import { auditHost, type AuditedFunction, type AuditReport, type CapState, type Finding } from '../platform/sysfs-audit.js';
 import { readSysfs } from '../platform/sysfs-reader.js';
 import type { SetExit } from './commands.js';
@@ -8,6 +12,10 @@ export interface AuditOptions {
   readonly sysfs?: string;
   readonly json?: boolean;
   readonly slot?: string;
+  /** Also write the host as a scenario YAML (+ an adjacent dump of the config bytes). */
+  readonly exportScenario?: string;
+  /** IOMMU vendor for the export when sys/class/iommu does not tell. */
+  readonly iommu?: string;
 }
 
 /** "01:00.0" / "0000:01:00.0" -> "0000:01:00.0"; null when it is not a PCI address. */
@@ -93,17 +101,54 @@ export function formatAudit(rep: AuditReport): string {
   return out.join('\n') + '\n';
 }
 
+/** Refuses to write anywhere under a sysfs or procfs tree (the audit is read-only). */
+function outputAllowed(file: string, root: string): string | null {
+  let dir = resolve(dirname(file));
+  try {
+    dir = realpathSync(dir);
+  } catch {
+    return `directory ${dirname(file)} does not exist`;
+  }
+  let rootReal = resolve(root);
+  try {
+    rootReal = realpathSync(rootReal);
+  } catch {
+    // readSysfs reports an unusable root
+  }
+  const forbidden = ['/sys', '/proc', join(rootReal, 'sys'), join(rootReal, 'proc')];
+  for (const f of forbidden) if (dir === f || dir.startsWith(f + sep)) return `refusing to write under ${f} (the audit is read-only)`;
+  return null;
+}
+
 /** Runs the audit; returns the text to print and the exit code. */
-export function runAudit(o: AuditOptions): { text: string; code: number } {
+export function runAudit(o: AuditOptions): { text: string; code: number; info?: string } {
   const root = o.sysfs ?? '/';
-  let rep = auditHost(readSysfs(root));
+  const host = readSysfs(root);
+  let exported = '';
+  if (o.exportScenario !== undefined) {
+    const file = o.exportScenario;
+    if (o.iommu !== undefined && !(IOMMU_IDS as readonly string[]).includes(o.iommu)) {
+      return { text: `dmagate audit: --iommu ${o.iommu}: expected one of ${IOMMU_IDS.join(', ')}\n`, code: 2 };
+    }
+    const bad = outputAllowed(file, root);
+    if (bad !== null) return { text: `dmagate audit: --export-scenario ${file}: ${bad}\n`, code: 2 };
+    const dumpFile = basename(file, extname(file)) + '.lspci.txt';
+    const x = exportScenario(host, { dumpFile, ...(o.iommu !== undefined ? { iommu: o.iommu as IommuId } : {}) });
+    writeFileSync(join(dirname(file), dumpFile), x.dump);
+    writeFileSync(file, x.yaml);
+    exported = [`scenario written to ${file} (config bytes in ${join(dirname(file), dumpFile)})`, ...x.warnings.map((w) => `  warning: ${w}`)].join('\n') + '\n';
+  }
+  let rep = auditHost(host);
   if (o.slot !== undefined) {
     const name = normalizeBdf(o.slot);
     if (name === null) return { text: `dmagate audit: -s ${o.slot}: not a PCI address (expected [DDDD:]BB:DD.F)\n`, code: 2 };
     if (!rep.functions.some((f) => f.name === name)) return { text: `dmagate audit: no PCI function ${name} under ${root}\n`, code: 1 };
     rep = selectFunction(rep, name);
   }
-  return { text: o.json ? JSON.stringify(rep, null, 2) + '\n' : formatAudit(rep), code: 0 };
+  const text = o.json ? JSON.stringify(rep, null, 2) + '\n' : formatAudit(rep);
+  // With --json, stdout stays pure JSON: the export report goes to stderr.
+  if (o.json) return { text, code: 0, ...(exported !== '' ? { info: exported } : {}) };
+  return { text: exported === '' ? text : `${text}\n${exported}`, code: 0 };
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -113,9 +158,12 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--sysfs <root>', 'root directory holding sys/ (and proc/cmdline)', '/')
     .option('--json', 'machine-readable output')
     .option('-s, --slot <bdf>', 'only this function ([DDDD:]BB:DD.F)')
-    .action((opts: { sysfs: string; json?: boolean; slot?: string }) => {
-      const r = runAudit({ sysfs: opts.sysfs, json: opts.json, slot: opts.slot });
+    .option('--export-scenario <file>', 'also write the host as a scenario YAML (config bytes in an adjacent <name>.lspci.txt)')
+    .option('--iommu <id>', `IOMMU vendor for the export when sysfs does not tell (${IOMMU_IDS.join(', ')})`)
+    .action((opts: { sysfs: string; json?: boolean; slot?: string; exportScenario?: string; iommu?: string }) => {
+      const r = runAudit({ sysfs: opts.sysfs, json: opts.json, slot: opts.slot, exportScenario: opts.exportScenario, iommu: opts.iommu });
       (r.code === 0 ? process.stdout : process.stderr).write(r.text);
+      if (r.info !== undefined) process.stderr.write(r.info);
       setExit(r.code);
     });
 }
