@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { register as registerAudit } from './audit.js';
 import { register as registerSchema } from './schema.js';
 import { register as registerRun } from './run.js';
+import { register as registerVerify } from './verify.js';
+import { register as registerMatrix } from './matrix.js';
 
 export type SetExit = (code: number) => void;
 
@@ -11,4 +13,6 @@ export function registerCommands(_program: Command, _setExit: SetExit): void {
   registerAudit(_program, _setExit);
   registerSchema(_program, _setExit);
   registerRun(_program, _setExit);
+  registerVerify(_program, _setExit);
+  registerMatrix(_program, _setExit);
 }

@@ -1,0 +1,93 @@
+// The matrix as text: one table per IOMMU (rows: variant × passthrough; columns:
+// invariants), then one line per violated (invariant, explanation) naming its rows.
+
+import { parseVariant } from '../kernel/variants.js';
+import { formatEvent } from '../kernel/types.js';
+import type { IommuId } from '../platform/types.js';
+import { explain } from './explain.js';
+import type { MatrixCell } from './matrix.js';
+import type { InvariantResult } from './types.js';
+
+export const SYMBOL = { holds: '✓', vacuous: '○', violated: '✗', 'n/a': '·', inconclusive: '?' } as const;
+
+export function symbol(r: InvariantResult | undefined): string {
+  if (r === undefined) return ' ';
+  if (r.verdict === 'holds') return r.vacuous ? SYMBOL.vacuous : SYMBOL.holds;
+  return SYMBOL[r.verdict];
+}
+
+/** Short column codes: S1.. security, F1.. function, A1.. advisory, in registry order. */
+export function columnCodes(ids: readonly string[]): Map<string, string> {
+  const n = { sec: 0, fun: 0, adv: 0 } as Record<string, number>;
+  const out = new Map<string, string>();
+  for (const id of ids) {
+    const k = id.slice(0, 3);
+    n[k] = (n[k] ?? 0) + 1;
+    out.set(id, `${k[0].toUpperCase()}${n[k]}`);
+  }
+  return out;
+}
+
+export function matrixText(platformName: string, cells: readonly MatrixCell[], opts: { explain?: boolean } = {}): string {
+  const lines: string[] = [];
+  if (cells.length === 0) return 'no cells\n';
+  const ids = Object.keys(cells[0].results);
+  const codes = columnCodes(ids);
+  lines.push(`dmagate matrix — platform ${platformName}, ${cells.length} cells`);
+  lines.push(`legend: ${SYMBOL.holds} holds  ${SYMBOL.vacuous} holds vacuously  ${SYMBOL.violated} violated  ${SYMBOL['n/a']} n/a  ${SYMBOL.inconclusive} inconclusive (bound hit)`);
+  for (const id of ids) lines.push(`  ${(codes.get(id) ?? '').padEnd(3)} ${id}`);
+  const iommus: IommuId[] = [];
+  for (const c of cells) if (!iommus.includes(c.iommu)) iommus.push(c.iommu);
+  let states = 0;
+  let ms = 0;
+  for (const c of cells) {
+    states += c.stats.states;
+    ms += c.stats.ms;
+  }
+  for (const iommu of iommus) {
+    const rows = cells.filter((c) => c.iommu === iommu);
+    lines.push('');
+    lines.push(`== ${iommu} ==`);
+    lines.push(`  #  ${ids.map((id) => (codes.get(id) ?? '').padEnd(3)).join('')} pt  variant`);
+    rows.forEach((c, i) => {
+      const marks = ids.map((id) => symbol(c.results[id]).padEnd(3)).join('');
+      lines.push(`${String(i + 1).padStart(3)}  ${marks} ${c.passthrough ? 'on ' : 'off'} ${c.ccGuest ? '[cc-guest] ' : ''}${c.variant}`);
+    });
+    if (opts.explain !== false) {
+      // One line per (invariant, explanation): the rows it covers and the shortest trace.
+      const groups = new Map<string, { rows: number[]; trace: string[] }>();
+      rows.forEach((c, i) => {
+        for (const id of ids) {
+          const r = c.results[id];
+          if (r?.verdict !== 'violated') continue;
+          const why = explain(id, { iommu: c.iommu, passthrough: c.passthrough, ccGuest: c.ccGuest, variant: parseVariant(c.variant) }, r.trace) ?? `no recorded explanation: ${r.detail ?? ''}`;
+          const key = `${codes.get(id)} ${id}: ${why}`;
+          const g = groups.get(key);
+          const trace = (r.trace ?? []).map(formatEvent);
+          if (g === undefined) groups.set(key, { rows: [i + 1], trace });
+          else {
+            g.rows.push(i + 1);
+            if (trace.length < g.trace.length) g.trace = trace;
+          }
+        }
+      });
+      if (groups.size > 0) lines.push('  violations:');
+      for (const [key, g] of groups) lines.push(`  ${SYMBOL.violated} ${key} [rows ${ranges(g.rows)}; e.g. ${g.trace.join(' ')}]`);
+    }
+  }
+  lines.push('');
+  lines.push(`${states} states explored in ${Math.round(ms)} ms of cell time`);
+  return lines.join('\n') + '\n';
+}
+
+function ranges(xs: readonly number[]): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i < xs.length) {
+    let j = i;
+    while (j + 1 < xs.length && xs[j + 1] === xs[j] + 1) j++;
+    out.push(j > i ? `${xs[i]}-${xs[j]}` : `${xs[i]}`);
+    i = j + 1;
+  }
+  return out.join(',');
+}
