@@ -87,14 +87,13 @@ function switchDirectlyUnder(p: Platform, root: string, d: PciDevInfo): boolean 
 }
 
 /** R2.3 arch/x86/pci/acpi.c: arch_pci_dev_is_removable (the reference's pcie_is_tunneled). */
-function isTunneled(p: Platform, d: PciDevInfo, arch: 'x86' | 'arm64'): boolean {
+function isTunneled(p: Platform, d: PciDevInfo, root: string | null, arch: 'x86' | 'arm64'): boolean {
   if (arch !== 'x86') return false; // include/linux/pci.h stub for !(X86 && ACPI)
   if (d.upstream === null) return false; // no parent: never tunneled
-  const root = pcieFindRootPort(p, d.desc.name);
-  if (root === null) return false;
-  if (!externalFacing(pciDev(p, root.name))) return false; // internal devices
+  if (root === null) return false; // pcie_find_root_port
+  if (!externalFacing(pciDev(p, root))) return false; // internal devices
   if (hasUsb4HostInterface(pciDev(p, d.upstream.name), d)) return true; // directly behind USB4 host interface
-  if (switchDirectlyUnder(p, root.name, d)) return false; // discrete TBT chip: trusted, fixed
+  if (switchDirectlyUnder(p, root, d)) return false; // discrete TBT chip: trusted, fixed
   return true; // PCIe devices after the discrete chip
 }
 
@@ -120,7 +119,10 @@ function compute(p: Platform, o: Required<TrustOptions>): PciTopology {
       const d = stack[i];
       const n = d.desc.name;
       const parent = d.upstream === null ? null : d.upstream.name;
-      const t = isTunneled(p, d, o.arch);
+      // include/linux/pci.h: pcie_find_root_port — itself if a root port, else the parent's
+      const rp = d.pcieType === 'root-port' ? n : parent === null ? null : (rootPort[parent] ?? pcieFindRootPort(p, parent)?.name ?? null);
+      rootPort[n] = rp;
+      const t = isTunneled(p, d, rp, o.arch);
       tunneled[n] = o.form === 'v6.13' ? t : parent !== null && externalFacing(pciDev(p, parent));
       if (parent === null) {
         untrusted[n] = false; // R2.2 no upstream bridge: trusted
@@ -131,8 +133,6 @@ function compute(p: Platform, o: Required<TrustOptions>): PciTopology {
         // R2.4 drivers/pci/probe.c: pci_set_removable — inherited, else tunneled
         removable[n] = (removable[parent] ?? false) || tunneled[n];
       }
-      const rp = pcieFindRootPort(p, n);
-      rootPort[n] = rp === null ? null : rp.name;
       isVf[n] = d.isVirtfn;
       isBridge[n] = d.isBridge;
       ext[n] = externalFacing(d);
