@@ -6,6 +6,15 @@ import { pciAtsAlwaysOn } from '../kernel/pci/always-on.js';
 import type { PciFunction } from '../pci/types.js';
 import { PCI_VENDOR_ID_CXL } from '../pci/types.js';
 import type { SysfsFunction, SysfsHost, SysfsNote } from './sysfs-reader.js';
+import type { IommuId } from './types.js';
+
+/** IOMMU vendor from sys/class/iommu names: dmarN (VT-d), ivhdN (AMD-Vi), smmu3.* (SMMUv3). */
+export function inferIommu(units: readonly string[]): IommuId | null {
+  if (units.some((u) => /^dmar\d+$/.test(u))) return 'intel';
+  if (units.some((u) => /^ivhd\d+$/.test(u))) return 'amd';
+  if (units.some((u) => /smmu/i.test(u))) return 'arm-smmu-v3';
+  return null;
+}
 
 export const FINDING_IDS = [
   'no-iommu',
@@ -15,7 +24,9 @@ export const FINDING_IDS = [
   'ats-enabled-noats',
   'ats-enabled-identity',
   'direct-region',
+  'vfio-group-with-port-msi',
   'cxl-cache-no-ats',
+  'shared-group',
   'config-truncated',
   'config-unreadable',
 ] as const;
@@ -85,6 +96,8 @@ export interface AuditReport {
   readonly root: string;
   readonly iommu: {
     readonly present: boolean;
+    /** Vendor recognised from the unit names; null when none is. */
+    readonly vendor: IommuId | null;
     readonly units: readonly string[];
     readonly groups: number;
     readonly summary: string;
@@ -234,10 +247,34 @@ export function auditHost(host: SysfsHost): AuditReport {
       message: `group ${g.id} (${g.devices.join(', ') || 'no devices listed'}) has a direct reserved region (${ranges}): a member is require_direct, so the group cannot be attached to BLOCKED and VFIO/iommufd cannot claim it; parking it blocked is impossible`,
     });
   }
+  const vendor = inferIommu(host.iommuUnits);
+  for (const g of host.groups) {
+    if (g.devices.length < 2) continue;
+    const members = g.devices.map((n) => `${n}${byName.get(n)?.driver ? ` (${byName.get(n)?.driver})` : ''}`).join(', ');
+    findings.push({
+      id: 'shared-group',
+      severity: 'info',
+      device: null,
+      group: g.id,
+      rule: 'R3.8, R6.2',
+      message: `group ${g.id} holds ${g.devices.length} functions: ${members}; they share one domain, and VFIO can claim the group only while no member uses a kernel DMA-API driver`,
+    });
+    const drivers = g.devices.map((n) => byName.get(n)?.driver ?? null);
+    if (vendor === 'arm-smmu-v3' && drivers.some((d) => d !== null && d.startsWith('vfio')) && drivers.includes('pcieport')) {
+      findings.push({
+        id: 'vfio-group-with-port-msi',
+        severity: 'medium',
+        device: null,
+        group: g.id,
+        rule: 'R6.4, D10',
+        message: `group ${g.id} mixes a VFIO device with a pcieport-bound port on SMMUv3: when VFIO claims the group the port's MSI doorbell is no longer mapped, and its AER/PME interrupts are silently lost`,
+      });
+    }
+  }
   findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.device ?? '').localeCompare(b.device ?? '') || a.id.localeCompare(b.id));
   return {
     root: host.root,
-    iommu: { present, units: host.iommuUnits, groups: host.groups.length, summary },
+    iommu: { present, vendor: inferIommu(host.iommuUnits), units: host.iommuUnits, groups: host.groups.length, summary },
     cmdline: { raw: host.cmdline, noats },
     pciBus: host.pciBus,
     functions,

@@ -4,7 +4,10 @@
 // tell (the IOMMU vendor when no unit is recognised, ExternalFacingPort, CC guest) is chosen
 // conservatively and said so in a comment in the file and in `warnings`.
 import { parseCmdline } from './cmdline.js';
+import { inferIommu } from './sysfs-audit.js';
 import type { SysfsFunction, SysfsHost } from './sysfs-reader.js';
+
+export { inferIommu } from './sysfs-audit.js';
 import type { IommuId } from './types.js';
 
 export interface ExportOptions {
@@ -21,14 +24,6 @@ export interface ScenarioExport {
   /** lspci -xxxx format text (every function with a readable config). */
   readonly dump: string;
   readonly warnings: readonly string[];
-}
-
-/** IOMMU vendor from sys/class/iommu names: dmarN (VT-d), ivhdN (AMD-Vi), smmu3.* (SMMUv3). */
-export function inferIommu(units: readonly string[]): IommuId | null {
-  if (units.some((u) => /^dmar\d+$/.test(u))) return 'intel';
-  if (units.some((u) => /^ivhd\d+$/.test(u))) return 'amd';
-  if (units.some((u) => /smmu/i.test(u))) return 'arm-smmu-v3';
-  return null;
 }
 
 const h = (n: number, w: number): string => n.toString(16).padStart(w, '0');

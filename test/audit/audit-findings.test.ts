@@ -221,3 +221,31 @@ describe('audit: reserved regions (R4.12, R4.13)', () => {
     assert.ok(rep.notes.some((n) => n.code === 'BAD_VALUE' && n.path.endsWith('iommu_groups/3/reserved_regions')));
   });
 });
+
+describe('audit: multi-device groups (R3.8, R6.2, R6.4)', () => {
+  const spec = (unit: string): FakeTreeSpec => ({
+    iommuUnits: [unit],
+    groups: [{ id: 9, type: 'DMA' }],
+    fns: [
+      { name: RP, config: rootPort.config, driver: 'pcieport', group: 9 },
+      { name: EP, parent: RP, config: cfg({ msix: true }), driver: 'vfio-pci', group: 9 },
+    ],
+  });
+  it('a group of two -> shared-group (info) naming both members', () => {
+    const rep = audit(spec('dmar0'));
+    const g = rep.findings.filter((x) => x.id === 'shared-group');
+    assert.equal(g.length, 1);
+    assert.equal(g[0].group, 9);
+    assert.equal(g[0].severity, 'info');
+    assert.match(g[0].message, /0000:00:01\.0.*0000:01:00\.0/);
+    assert.equal(rep.findings.filter((x) => x.id === 'vfio-group-with-port-msi').length, 0);
+    assert.equal(rep.iommu.vendor, 'intel');
+  });
+  it('on SMMUv3, vfio-pci sharing a group with a pcieport port -> vfio-group-with-port-msi (R6.4)', () => {
+    const rep = audit(spec('smmu3.0x0000000009050000'));
+    assert.equal(rep.iommu.vendor, 'arm-smmu-v3');
+    const f = rep.findings.filter((x) => x.id === 'vfio-group-with-port-msi');
+    assert.equal(f.length, 1);
+    assert.match(f[0].rule, /R6\.4/);
+  });
+});
