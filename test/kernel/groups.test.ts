@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pciDeviceGroups } from '../../src/kernel/iommu/groups.js';
+import { pciTopology } from '../../src/kernel/pci/trust.js';
+import { referencePlatform } from '../../src/platform/reference.js';
 import type { DeviceDesc } from '../../src/platform/types.js';
 import { ACS_ISOLATED, pciFn } from '../support/pcifn.js';
 import { dev, platform, referenceLike, rp } from './pci/fixture.js';
@@ -32,6 +34,20 @@ describe('the reference platform (VERIFICATION.md)', () => {
     assert.equal(g.groupOf['rp-cxl'], 'g0');
     assert.equal(g.groupOf['cxl-accel'], 'g1');
     assert.equal(Object.keys(g.members).length, 10);
+  });
+});
+
+describe('the shipped scenarios/reference-platform.yaml', () => {
+  const p = referencePlatform();
+  it('groups as VERIFICATION.md says: {rp-legacy, fpga}; every other port alone; nic-vf0 alone', () => {
+    const g = pciDeviceGroups(p);
+    assert.deepEqual(g.members[g.groupOf['fpga']], ['rp-legacy', 'fpga']);
+    for (const port of ['rp-cxl', 'rp-nic', 'rp-ext', 'rp-gpu']) assert.deepEqual(g.members[g.groupOf[port]], [port]);
+    assert.deepEqual(g.members[g.groupOf['nic-vf0']], ['nic-vf0']);
+  });
+  it('ext-cxl is tunneled, therefore untrusted (R2.3); nothing else is', () => {
+    const t = pciTopology(p);
+    assert.deepEqual(Object.keys(t.untrusted).filter((n) => t.untrusted[n]), ['ext-cxl']);
   });
 });
 
