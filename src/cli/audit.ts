@@ -85,6 +85,7 @@ export function formatAudit(rep: AuditReport): string {
     }
     out.push(table(rows));
     out.push('ATS/PASID/PRI: ON enabled, off present but disabled, - absent, ? unknown (config not readable past the header); * a VF.');
+    out.push('GROUP:TYPE: IOMMU group and its default domain type (sysfs shows the default, not a VFIO-owned current domain); (xN) N members.');
     out.push('untrusted? approximates the kernel\'s untrusted flag from `removable` (no sysfs attribute exists for it).');
     const regions = rep.groups.filter((g) => g.reservedRegions.length > 0 && (rep.functions.length !== 1 || g.devices.includes(rep.functions[0].name)));
     if (regions.length > 0) {

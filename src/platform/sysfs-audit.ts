@@ -69,6 +69,8 @@ export interface AuditedFunction {
   readonly driver: string | null;
   readonly driverOverride: string | null;
   readonly group: number | null;
+  /** The group's *default* domain type (sysfs `type`, iommu_group_show_type reads
+   * group->default_domain): while VFIO owns the group the current domain differs. */
   readonly groupType: string | null;
   readonly groupSize: number | null;
   readonly reservedRegions: readonly AuditedRegion[];
@@ -301,8 +303,10 @@ function deviceFindings(a: AuditedFunction, f: SysfsFunction, iommu: boolean, no
   }
   if (a.ats.enabled === true) {
     const t = a.groupType;
+    // sysfs `type` is the default domain; a VFIO-owned group runs on VFIO's domain instead.
+    const vfio = a.driver !== null && a.driver.startsWith('vfio') ? ` (bound to ${a.driver}: if VFIO has claimed the group, its current domain is VFIO's, not the default shown by sysfs)` : '';
     if (t === 'blocked') {
-      add('ats-enabled-blocked', 'high', 'D2; R5.5, R5.13', 'ATS enabled while the group is blocked: Translated requests may bypass the blocking domain (Intel scalable mode keeps ATS on in BLOCKED, R5.13; SMMUv3 with active PASIDs, R5.5); D2 requires ATS off in BLOCKED');
+      add('ats-enabled-blocked', 'high', 'D2; R5.5, R5.13', `ATS enabled while the group's default domain is blocked: Translated requests may bypass the blocking domain (Intel scalable mode keeps ATS on in BLOCKED, R5.13; SMMUv3 with active PASIDs, R5.5); D2 requires ATS off in BLOCKED${vfio}`);
     }
     if (a.untrustedApprox) {
       add('untrusted-ats-enabled', 'high', 'R1.4, R2.5', `untrusted-looking device with ATS enabled: the kernel never enables ATS for an untrusted device (pci_ats_supported is false), so it was enabled by someone else, or the device is not untrusted (${a.untrustedWhy})`);
@@ -311,7 +315,7 @@ function deviceFindings(a: AuditedFunction, f: SysfsFunction, iommu: boolean, no
       add('ats-enabled-noats', 'high', 'R1.1, R1.2', 'ATS enabled although the kernel runs with pci=noats (ats_cap stays 0): it was enabled outside the kernel\'s ATS code');
     }
     if (t === 'identity') {
-      add('ats-enabled-identity', 'low', 'D2; R5.4, R5.13, R5.18', 'ATS enabled while the group is identity: a 1:1 domain gains nothing from ATS, and the device\'s Translated requests are accepted unchecked (AMD enables ATS for IDENTITY, R5.18; Intel scalable mode for every domain, R5.13; SMMUv3 keeps it off, R5.4); D2 recommends no ATS for IDENTITY');
+      add('ats-enabled-identity', 'low', 'D2; R5.4, R5.13, R5.18', `ATS enabled while the group's default domain is identity: a 1:1 domain gains nothing from ATS, and the device's Translated requests are accepted unchecked (AMD enables ATS for IDENTITY, R5.18; Intel scalable mode for every domain, R5.13; SMMUv3 keeps it off, R5.4); D2 recommends no ATS for IDENTITY${vfio}`);
     }
   }
   const cache = a.isVf ? pfCxl?.cache === true : a.cxl?.cache === true;
@@ -319,7 +323,7 @@ function deviceFindings(a: AuditedFunction, f: SysfsFunction, iommu: boolean, no
     const src = a.isVf ? `its PF ${a.physfn} is CXL.cache capable (a VF inherits the PF's requirement, P3)` : 'CXL.cache capable (CXL DVSEC id 0, Cache_Capable)';
     const atsWhy = a.ats.present ? 'ATS is disabled' : 'it has no ATS capability';
     const ao = a.alwaysOn ? `; pci_ats_always_on would be ${a.alwaysOn.value} (${a.alwaysOn.rule}: ${a.alwaysOn.why})` : '';
-    const grp = a.groupType === 'identity' || a.groupType === 'blocked' ? `; the group is ${a.groupType}, where mainline SMMUv3 keeps ATS off (R5.4)` : '';
+    const grp = a.groupType === 'identity' || a.groupType === 'blocked' ? `; the group's default domain is ${a.groupType}, where mainline SMMUv3 keeps ATS off (R5.4)` : '';
     add('cxl-cache-no-ats', 'medium', '§7.1 P2-P5', `${src} but ${atsWhy}: CXL.cache cannot obtain host physical addresses without ATS (the RFC's motivation)${ao}${grp}`);
   }
   return out;
