@@ -15,7 +15,8 @@ export type SysfsNoteCode =
   | 'CONFIG_SHORT' // fewer than 64 bytes: nothing decodable
   | 'CONFIG_TRUNCATED' // only the 64-byte header is readable (not root)
   | 'CONFIG_ODD_SIZE' // a length that is not 64, 256 or 4096
-  | 'DECODE'; // the decoder failed (our bug; reported, not thrown)
+  | 'DECODE' // the decoder failed (our bug; reported, not thrown)
+  | 'ROOT_IS_SYSFS'; // ROOT has bus/pci but no sys/: the sysfs mount itself was given
 
 export interface SysfsNote {
   readonly code: SysfsNoteCode;

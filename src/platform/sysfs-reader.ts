@@ -266,6 +266,9 @@ export function readSysfs(root = '/', opts: ReadOptions = {}): SysfsHost {
   const busDir = join(r.real, 'sys', 'bus', 'pci', 'devices');
   const devicesDir = join(r.real, 'sys', 'devices');
   const pciBus = exists(busDir);
+  if (!exists(join(r.real, 'sys')) && exists(join(r.real, 'bus', 'pci'))) {
+    notes.push({ code: 'ROOT_IS_SYSFS', path: '.', message: `${root} looks like a sysfs mount itself (it has bus/pci, no sys/): pass the directory that holds sys/, e.g. --sysfs ${join(root, '..')}` });
+  }
   const functions: SysfsFunction[] = [];
   for (const name of listDir(r, busDir, notes)) {
     const bdf = parseSysfsBdf(name);

@@ -180,6 +180,14 @@ describe('ROOT without sys/', () => {
     assert.equal(rep.functions.length, 0);
     assert.equal(rep.iommu.present, false);
   });
+  it('a sysfs mount given as ROOT is recognised and explained', () => {
+    const t = makeFakeSysfs({ fns: [{ name: RP, config: full }] });
+    cleanups.push(t.cleanup);
+    const host = readSysfs(join(t.root, 'sys'));
+    assert.equal(host.functions.length, 0);
+    assert.ok(host.notes.some((n) => n.code === 'ROOT_IS_SYSFS'));
+  });
+
   it('a ROOT that does not exist is a clear error', () => {
     assert.throws(() => readSysfs(join(empty, 'nope')), /cannot be opened \(ENOENT\)/);
   });
