@@ -18,6 +18,7 @@
 import { ACS } from '../../pci/types.js';
 import type { Platform } from '../../platform/types.js';
 import { pciDev, pciIndex, type PciDevInfo } from './index.js';
+import { pciTopology } from './trust.js';
 
 /** R3.1 drivers/iommu/iommu.c: REQ_ACS_FLAGS = SV | RR | CR | UF. */
 export const REQ_ACS_FLAGS = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
@@ -74,4 +75,29 @@ export function pciAcsPathEnabled(p: Platform, start: string, end: string | null
     cur = ix.byName.get(next.name);
   }
   return end === null;
+}
+
+/** R2.7a drivers/pci/pci.c: pci_std_enable_acs — ACS Control after enumeration: SV|RR|CR|UF
+ * as offered, plus Translation Blocking (TB) when ATS is disabled globally or the port is
+ * external-facing or untrusted. null without an ACS capability. */
+export function pciAcsEffectiveCtrl(p: Platform, dev: string): number | null {
+  const d = pciDev(p, dev);
+  const acs = d.desc.config.acs;
+  if (acs === undefined) return null;
+  const t = pciTopology(p);
+  const tb = p.cmdline.noats || (t.externalFacing[dev] ?? false) || (t.untrusted[dev] ?? false);
+  return acs.ctrl | (acs.cap & STD_ENABLED) | (tb ? acs.cap & ACS.TB : 0);
+}
+
+/** R2.7a: the first port above `dev` (walking pci_upstream_bridge) whose ACS Translation
+ * Blocking is on — Translated requests from `dev` stop there; null when none blocks. */
+export function pciAcsTranslationBlockedAt(p: Platform, dev: string): string | null {
+  const ix = pciIndex(p);
+  let up = pciDev(p, dev).upstream;
+  for (let hops = 0; up !== null && hops <= p.devices.length; hops++) {
+    const c = pciAcsEffectiveCtrl(p, up.name);
+    if (c !== null && (c & ACS.TB) !== 0) return up.name;
+    up = ix.byName.get(up.name)?.upstream ?? null;
+  }
+  return null;
 }

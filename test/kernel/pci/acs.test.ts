@@ -3,7 +3,7 @@
 // header of src/kernel/pci/acs.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pciAcsEnabled, pciAcsPathEnabled, REQ_ACS_FLAGS } from '../../../src/kernel/pci/acs.js';
+import { pciAcsEffectiveCtrl, pciAcsEnabled, pciAcsPathEnabled, pciAcsTranslationBlockedAt, REQ_ACS_FLAGS } from '../../../src/kernel/pci/acs.js';
 import { ACS } from '../../../src/pci/types.js';
 import { ACS_ISOLATED, pciFn } from '../../support/pcifn.js';
 import { dev, platform, rp } from './fixture.js';
@@ -71,5 +71,35 @@ describe('pci_acs_path_enabled', () => {
   it('stops at `end` (true) or at the root bus (end must be NULL)', () => {
     assert.equal(pciAcsPathEnabled(sw(true), 'ep', 'usp', REQ_ACS_FLAGS), true);
     assert.equal(pciAcsPathEnabled(sw(true), 'ep', 'elsewhere', REQ_ACS_FLAGS), false);
+  });
+});
+
+describe('ACS Translation Blocking (R2.7a, pci_std_enable_acs)', () => {
+  const mk = (noats = false) =>
+    platform(
+      [
+        rp('rp-ext', '00:01.0', { externalFacing: true, acs: { cap: 0x1f, ctrl: 0 } }),
+        dev('ext', '01:00.0', { parent: 'rp-ext', ats: {} }),
+        rp('rp-int', '00:02.0', { acs: { cap: 0x1f, ctrl: 0 } }),
+        dev('int', '02:00.0', { parent: 'rp-int', ats: {} }),
+        dev('rp-noacs', '00:03.0', { type: 'root-port', acs: false, externalFacing: true }),
+        dev('ext2', '03:00.0', { parent: 'rp-noacs', ats: {} }),
+      ],
+      { noats },
+    );
+  it('external-facing port with ACS: TB set, the device below is blocked there', () => {
+    assert.equal(pciAcsEffectiveCtrl(mk(), 'rp-ext'), 0x1f);
+    assert.equal(pciAcsTranslationBlockedAt(mk(), 'ext'), 'rp-ext');
+  });
+  it('internal port: SV|RR|CR|UF only, no TB', () => {
+    assert.equal(pciAcsEffectiveCtrl(mk(), 'rp-int'), 0x1d);
+    assert.equal(pciAcsTranslationBlockedAt(mk(), 'int'), null);
+  });
+  it('pci=noats: TB on every port with ACS', () => {
+    assert.equal(pciAcsTranslationBlockedAt(mk(true), 'int'), 'rp-int');
+  });
+  it('a port without ACS cannot block', () => {
+    assert.equal(pciAcsEffectiveCtrl(mk(), 'rp-noacs'), null);
+    assert.equal(pciAcsTranslationBlockedAt(mk(), 'ext2'), null);
   });
 });
