@@ -9,3 +9,4 @@ export { sriovVfRoutingIds, type VfRoutingId, type VfRoutingIds } from './caps/s
 export { CXL_DVSEC_NAMES } from './caps/dvsec.js';
 export { buildConfigSpace, type SyntheticDeviceSpec } from './builder.js';
 export { printFunction, type PrintOptions } from './print/index.js';
+export { parseSlotFilter, parseIdFilter, matchSlot, matchId, type SlotFilter, type IdFilter } from './select.js';

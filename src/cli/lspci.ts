@@ -1,0 +1,188 @@
+// `dmagate lspci`: decode PCI config space from an lspci hex dump or sysfs and print it the way
+// pciutils 3.9.0 `lspci -n` does (full text for ATS/PASID/PRI/SR-IOV/ACS/DSN/DVSEC+CXL).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { sriovVfRoutingIds } from '../pci/caps/sriov.js';
+import { decodeFunction } from '../pci/decode.js';
+import { formatBdf, parseDump } from '../pci/dump.js';
+import { printFunction } from '../pci/print/lspci.js';
+import { matchId, matchSlot, parseIdFilter, parseSlotFilter, type IdFilter, type SlotFilter } from '../pci/select.js';
+import { readSysfsTree } from '../pci/sysfs-config.js';
+import type { Bdf, ConfigIssue, ConfigSpace, PciFunction } from '../pci/types.js';
+import type { SetExit } from './commands.js';
+
+export interface LspciOptions {
+  /** lspci -F: a hex dump file. */
+  readonly file?: string;
+  /** sysfs root (`/sys`, or `/` holding sys/); default `/sys` when no file is given. */
+  readonly sysfs?: string;
+  readonly slot?: string;
+  readonly id?: string;
+  readonly verbose: number;
+  readonly json?: boolean;
+}
+
+export interface LspciResult {
+  /** stdout, in chunks (large dumps make large outputs). */
+  readonly out: string[];
+  readonly err: string;
+  /** 0 ok; 1 the input had syntax errors (output still printed); 2 usage or I/O error. */
+  readonly code: number;
+}
+
+interface Source {
+  readonly label: string;
+  readonly items: { bdf: Bdf; config: ConfigSpace; issues: ConfigIssue[]; label: string }[];
+  readonly issues: ConfigIssue[];
+  readonly errors: string[];
+}
+
+function sysfsDir(root: string): string | null {
+  for (const r of [root, join(root, 'sys')]) if (existsSync(join(r, 'bus', 'pci', 'devices'))) return r;
+  return null;
+}
+
+function loadSource(o: LspciOptions): Source | string {
+  if (o.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(o.file, 'latin1');
+    } catch (e) {
+      return `cannot read dump ${o.file}: ${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))}`;
+    }
+    const p = parseDump(text, o.file);
+    return { label: o.file, items: p.functions.map((f) => ({ bdf: f.bdf, config: f.config, issues: [], label: o.file! })), issues: p.issues, errors: [] };
+  }
+  const root = o.sysfs ?? '/sys';
+  const dir = sysfsDir(root);
+  if (!dir) return `no PCI devices directory under ${root} (expected ${join(root, 'bus/pci/devices')} or ${join(root, 'sys/bus/pci/devices')})`;
+  const t = readSysfsTree(dir);
+  return {
+    label: dir,
+    items: t.functions.map((f) => ({ bdf: f.bdf, config: f.read.config, issues: f.read.issues, label: f.path })),
+    issues: [],
+    errors: t.errors,
+  };
+}
+
+const cmpBdf = (a: Bdf, b: Bdf): number => a.domain - b.domain || a.bus - b.bus || a.dev - b.dev || a.fn - b.fn;
+
+function issueLine(label: string, bdf: string, i: ConfigIssue): string {
+  return `dmagate: ${label}: ${bdf} offset 0x${i.offset.toString(16)} ${i.cap}: ${i.message}\n`;
+}
+
+/** JSON form of a function: bigints as hex strings, config as its readable length. */
+export function functionToJson(f: PciFunction): unknown {
+  const { config, ...rest } = f;
+  const vfs = f.sriov ? sriovVfRoutingIds(f.bdf, f.sriov) : undefined;
+  return {
+    ...rest,
+    bdf: formatBdf(f.bdf, true),
+    config: { length: config.length },
+    ...(vfs ? { vfRoutingIds: vfs.vfs.map((v) => ({ vf: v.vf, rid: v.rid, bdf: v.bdf ? formatBdf(v.bdf, true) : null })) } : {}),
+  };
+}
+
+const jsonReplacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? '0x' + v.toString(16) : v);
+
+export function runLspci(o: LspciOptions): LspciResult {
+  let slot: SlotFilter | null = null;
+  let id: IdFilter | null = null;
+  try {
+    if (o.slot !== undefined) slot = parseSlotFilter(o.slot);
+    if (o.id !== undefined) id = parseIdFilter(o.id);
+  } catch (e) {
+    return { out: [], err: `dmagate: lspci: ${(e as Error).message}\n`, code: 2 };
+  }
+  if (o.file !== undefined && o.sysfs !== undefined) return { out: [], err: 'dmagate: lspci: give either -F or --sysfs, not both\n', code: 2 };
+  const src = loadSource(o);
+  if (typeof src === 'string') return { out: [], err: `dmagate: lspci: ${src}\n`, code: 2 };
+  const items = src.items.filter((x) => !slot || matchSlot(slot, x.bdf));
+  items.sort((a, b) => cmpBdf(a.bdf, b.bdf));
+  let err = src.errors.map((e) => `dmagate: ${e}\n`).join('');
+  for (const i of src.issues) err += `dmagate: ${i.where ?? src.label}: ${i.message}\n`;
+  const fns: { f: PciFunction; label: string; extra: ConfigIssue[] }[] = [];
+  for (const x of items) {
+    const f = decodeFunction(x.bdf, x.config);
+    if (id) {
+      const h = f.header;
+      if (!h || !matchId(id, h.vendorId, h.deviceId, (h.classCode << 8) | h.subclass, h.progIf)) continue;
+    }
+    fns.push({ f, label: x.label, extra: x.issues });
+  }
+  const code = src.issues.length ? 1 : 0;
+  if (o.json) {
+    const doc = {
+      source: src.label,
+      functions: fns.map((x) => functionToJson(x.f)),
+      issues: [
+        ...src.issues.map((i) => ({ ...i, bdf: null })),
+        ...fns.flatMap((x) => [...x.extra, ...x.f.issues].map((i) => ({ ...i, bdf: formatBdf(x.f.bdf, true) }))),
+      ],
+      errors: src.errors,
+    };
+    return { out: [JSON.stringify(doc, jsonReplacer, 2) + '\n'], err: '', code };
+  }
+  const showDomain = fns.some((x) => x.f.bdf.domain !== 0);
+  const out: string[] = [];
+  let chunk = '';
+  for (const x of fns) {
+    chunk += printFunction(x.f, { verbose: o.verbose, showDomain });
+    if (chunk.length > 1 << 20) {
+      out.push(chunk);
+      chunk = '';
+    }
+    const bdf = formatBdf(x.f.bdf, showDomain);
+    for (const i of x.extra) err += issueLine(x.label, bdf, i);
+    for (const i of x.f.issues) err += issueLine(x.label, bdf, i);
+  }
+  out.push(chunk);
+  return { out, err, code };
+}
+
+const HELP = `
+Sources (default: /sys):
+  -F FILE         an lspci hex dump (lspci -x, -xxx or -xxxx output; many devices per file)
+  --sysfs ROOT    a sysfs tree: ROOT/bus/pci/devices/*/config (ROOT=/sys) or ROOT/sys/...
+                  Without root the kernel returns only 64 bytes per device: capabilities then
+                  show as "<access denied>" and a TRUNCATED issue is reported, never guessed.
+
+Selectors (lspci syntax, hex, empty or * = any):
+  -s [[[[DOMAIN]:]BUS]:][DEV][.[FN]]    e.g. -s 0d:00.0, -s 0c:, -s .1, -s 0001:*:*.*
+  -d [VENDOR]:[DEVICE][:CLASS]          e.g. -d 1e98:, -d 8086:0d93, -d ::0502
+
+Output matches pciutils 3.9.0 \`lspci -n\` line for line for the PCI Express title and the whole
+ATS, PASID, PRI, SR-IOV, ACS, Device Serial Number and DVSEC (CXL) blocks; other capabilities
+are listed by offset and name. Problems in the bytes (loops, bad pointers, truncation) go to
+stderr as "dmagate: <source>: <bdf> offset 0x.. <capability>: <message>".
+
+Exit status: 0 ok, 1 the dump had syntax errors (the rest was still decoded), 2 usage/I/O error.
+
+Examples:
+  dmagate lspci -F machine.txt -vvv                 # like lspci -F machine.txt -vvvn
+  dmagate lspci -F machine.txt -vv -d 8086:         # Intel functions only
+  dmagate lspci -F machine.txt -vv -d ::0502        # CXL memory devices (class 0502)
+  dmagate lspci -F machine.txt -vvv -s 0d:00.0      # one function
+  dmagate lspci --sysfs /sys -vv                    # this host (run as root for > 64 bytes)
+  dmagate lspci -F machine.txt --json | jq '.functions[] | select(.ats) | .bdf'
+`;
+
+export function register(program: Command, setExit: SetExit): void {
+  program
+    .command('lspci')
+    .description('decode PCI config space (lspci dump or sysfs) and print it like lspci -n')
+    .option('-F, --file <file>', 'read an lspci -x/-xxx/-xxxx hex dump instead of sysfs')
+    .option('--sysfs <root>', 'sysfs root (default /sys)')
+    .option('-s, --slot <selector>', 'only functions at [[[[domain]:]bus]:][dev][.[fn]]')
+    .option('-d, --id <selector>', 'only functions with [vendor]:[device][:class]')
+    .option('-v, --verbose', 'more detail; repeat as -vv or -vvv', (_v: string, prev: number) => prev + 1, 0)
+    .option('--json', 'decoded functions and issues as JSON (bigints as hex strings)')
+    .addHelpText('after', HELP)
+    .action((opts: { file?: string; sysfs?: string; slot?: string; id?: string; verbose: number; json?: boolean }) => {
+      const r = runLspci({ file: opts.file, sysfs: opts.sysfs, slot: opts.slot, id: opts.id, verbose: opts.verbose, json: opts.json });
+      for (const c of r.out) if (c) process.stdout.write(c);
+      if (r.err) process.stderr.write(r.err);
+      setExit(r.code);
+    });
+}
