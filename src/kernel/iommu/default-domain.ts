@@ -1,0 +1,73 @@
+// R4.1–R4.10 drivers/iommu/iommu.c: the global default domain type (iommu_subsys_init,
+// iommu_set_def_domain_type, iommu_dma_setup) and the per-group type
+// (iommu_get_def_domain_type, iommu_get_default_domain_type, R2.6 untrusted override).
+import type { Platform } from '../../platform/types.js';
+import type { DefaultType } from '../state.js';
+import { dev, info, log, presentMembers, type Tx } from '../tx.js';
+import type { Errno } from '../types.js';
+
+/** CONFIG_IOMMU_DEFAULT_* (R4.1): drivers/iommu/Kconfig defaults DMA_LAZY on X86, DMA_STRICT
+ * elsewhere. Passthrough builds are modelled by passing 'passthrough'. */
+export type BuildDefault = 'passthrough' | 'dma-lazy' | 'dma-strict';
+export function kconfigDefault(p: Platform): BuildDefault {
+  return p.iommu === 'arm-smmu-v3' ? 'dma-strict' : 'dma-lazy';
+}
+
+/** R4.2–R4.4b: the global default domain type. */
+export function globalDefaultType(p: Platform, build: BuildDefault = kconfigDefault(p)): { type: DefaultType; rule: string; why: string } {
+  const arm = p.iommu === 'arm-smmu-v3';
+  let pt = build === 'passthrough';
+  let strict = build === 'dma-strict';
+  let rule = 'R4.1';
+  let why = `CONFIG_IOMMU_DEFAULT_${build.toUpperCase().replace('-', '_')}`;
+  let cmdPt = p.cmdline.passthrough;
+  // R4.4b: `iommu=pt` is x86's; on arm64 only iommu.passthrough= counts
+  if (arm && cmdPt !== undefined && !/\biommu\.passthrough=/.test(p.cmdline.raw)) cmdPt = undefined;
+  if (cmdPt !== undefined) {
+    pt = cmdPt;
+    rule = 'R4.2';
+    why = `command line passthrough=${cmdPt ? 1 : 0}`;
+  } else if (pt && p.ccGuest) {
+    pt = false; // R4.3 iommu_subsys_init: CC_ATTR_MEM_ENCRYPT → translated
+    rule = 'R4.3';
+    why = 'memory encryption: passthrough default becomes translated';
+  }
+  if (p.cmdline.strict !== undefined) strict = p.cmdline.strict; // R4.2 iommu.strict
+  if (p.ccGuest && !arm) strict = true; // R4.4a caching-mode / NpCache IOMMU in a guest forces strict
+  if (pt) return { type: 'identity', rule, why };
+  return { type: strict ? 'dma' : 'dma-fq', rule: rule === 'R4.1' ? 'R4.4' : rule, why };
+}
+
+/** R4.5 iommu_get_def_domain_type for one device: SMMUv3 R5.9 and the device's driver
+ * preference given by the platform (DriverDesc.defDomainType, ops->def_domain_type-style). */
+function defDomainTypeOf(tx: Tx, name: string): 'identity' | 'dma' | null {
+  return info(tx, name).desc.driver?.defDomainType ?? null;
+}
+
+/** R4.6–R4.10 iommu_get_default_domain_type over the group's present members. */
+export function groupDefaultType(tx: Tx, name: string): { type: DefaultType } | { errno: Errno; why: string } {
+  let req: 'identity' | 'dma' | null = null;
+  let untrusted: string | null = null;
+  for (const m of presentMembers(tx, name)) {
+    if (dev(tx, m).probeErr !== null) continue;
+    const t = defDomainTypeOf(tx, m);
+    if (t !== null && req !== null && t !== req) {
+      log(tx, 'iommu_get_def_domain_type', m, 'R4.6', `conflicting def_domain_type ${req}/${t}: IDENTITY takes precedence`);
+      if (t === 'identity') req = t;
+    } else if (t !== null) req = t;
+    if (info(tx, m).untrusted) untrusted = m;
+  }
+  if (untrusted !== null) {
+    if (req !== null && req !== 'dma') {
+      // R2.6 "Device is not trusted, but driver is overriding group ... refusing to probe"
+      log(tx, 'iommu_get_default_domain_type', untrusted, 'R2.6', `untrusted device, driver requests ${req}: refusing to probe`);
+      return { errno: 'EINVAL', why: `untrusted ${untrusted} in a group whose driver requests ${req} (R2.6)` };
+    }
+    log(tx, 'iommu_get_default_domain_type', untrusted, 'R2.6', 'untrusted: IOMMU_DOMAIN_DMA forced (strict)');
+    return { type: 'dma' };
+  }
+  if (req !== null) return { type: req }; // R4.10: a requested type is allocated exactly
+  const g = globalDefaultType(tx.p);
+  log(tx, 'iommu_group_alloc_default_domain', name, g.rule, `${g.type} (${g.why})`);
+  return { type: g.type };
+}

@@ -1,0 +1,122 @@
+// drivers/iommu/amd/iommu.c (mainline ≈ v7.0): pdev_get_caps at probe (R5.16), capabilities
+// enabled at attach, IDENTITY included (R5.17–R5.18), disabled at detach / BLOCKED (R5.19).
+import { pciAtsSupported } from '../../pci/ats.js';
+import { MMU_INITIAL } from '../../state.js';
+import { OK, dev, fail, grp, info, log, setDev, type Tx } from '../../tx.js';
+import type { DomainKind, KReturn } from '../../types.js';
+import { atsPolicyAllows, d2ForcesOff, isNoAtsDomain, isPaging, viewOf, type DevView, type IommuOps } from '../ops.js';
+import * as pci from '../pci-calls.js';
+
+const PAGE_SHIFT = 12;
+
+/** R5.16 pdev_get_caps: ATS support recorded when pci_ats_supported. */
+function getCaps(tx: Tx, name: string): void {
+  const x = viewOf(tx, name);
+  const sup = pciAtsSupported(tx.p, name) && atsPolicyAllows(tx.v, x.info, x.d);
+  const bits = info(tx, name).pasidCap ? Math.log2(Math.max(pci.pciMaxPasids(tx, name), 1)) : 0;
+  setDev(tx, name, { mmu: { ...dev(tx, name).mmu, atsSupported: sup, ssidBits: bits } });
+  log(tx, 'pdev_get_caps', name, 'R5.16', `ats=${sup ? 1 : 0} pasid_bits=${bits}`);
+}
+
+function probeDevice(tx: Tx, name: string): KReturn {
+  setDev(tx, name, { mmu: MMU_INITIAL });
+  getCaps(tx, name);
+  return OK;
+}
+
+/** R5.17 amd_iommu_pdev_enable_cap_ats: IVRS IOTLB, device ATS flag, not yet enabled. */
+function enableCapAts(tx: Tx, name: string): void {
+  const d = dev(tx, name);
+  if (!tx.p.features.amdIotlb || !d.mmu.atsSupported || d.mmu.atsEnabled) return;
+  const r = pci.pciEnableAts(tx, name, PAGE_SHIFT);
+  log(tx, 'amd_iommu_pdev_enable_cap_ats', name, 'R5.17', `pci_enable_ats(12) -> ${r}`);
+  if (r === 0) setDev(tx, name, { mmu: { ...dev(tx, name).mmu, atsEnabled: true } });
+}
+
+/** R5.19 pdev_disable_caps: ATS, then PASID, then PRI. */
+function disableCaps(tx: Tx, name: string, rule: string): void {
+  if (dev(tx, name).mmu.atsEnabled) {
+    const r = pci.pciDisableAts(tx, name);
+    log(tx, 'pdev_disable_cap_ats', name, rule, `pci_disable_ats -> ${r}`);
+    setDev(tx, name, { mmu: { ...dev(tx, name).mmu, atsEnabled: false } });
+  }
+  if (dev(tx, name).pci.pasidEnabled) log(tx, 'pdev_disable_cap_pasid', name, rule, `pci_disable_pasid -> ${pci.pciDisablePasid(tx, name)}`);
+  if (dev(tx, name).pci.priEnabled) log(tx, 'pdev_disable_cap_pri', name, rule, `pci_disable_pri -> ${pci.pciDisablePri(tx, name)}`);
+}
+
+/** R5.18 pdev_enable_caps: PASID → ATS → PRI (2025 order fix, R1.27). */
+function enableCaps(tx: Tx, name: string): void {
+  const i = info(tx, name);
+  if (i.pasidCap && !dev(tx, name).pci.pasidEnabled) {
+    log(tx, 'pdev_enable_cap_pasid', name, 'R5.18', `pci_enable_pasid -> ${pci.pciEnablePasid(tx, name, pci.pasidFeatures(tx, name))}`);
+  }
+  enableCapAts(tx, name);
+  if (i.desc.config.pri !== undefined && dev(tx, name).mmu.atsEnabled && !dev(tx, name).pci.priEnabled) {
+    log(tx, 'pdev_enable_cap_pri', name, 'R5.18', `pci_enable_pri(32) -> ${pci.pciEnablePri(tx, name, 32)}`);
+  }
+}
+
+function attachCheck(_tx: Tx, _name: string, dom: DomainKind): KReturn {
+  if (dom === 'nested') return fail('EOPNOTSUPP', 'nested vEATS is modelled for SMMUv3 only');
+  return OK;
+}
+
+/** attach_device: detach_device first (caps off), then caps per domain: IDENTITY is
+ * SVA-capable (all caps); a v1 paging domain gets ATS only (R5.18); BLOCKED clears the DTE. */
+function attachDev(tx: Tx, name: string, dom: DomainKind): void {
+  const d = dev(tx, name);
+  if (dom === 'blocked' && tx.v.d2BlockedMeansNoAts && d.pasid) {
+    log(tx, 'blocked_domain_attach_device', name, 'D2', 'PASIDs in use: capabilities kept (tracked as SMMUv3 does)');
+    return;
+  }
+  disableCaps(tx, name, dom === 'blocked' ? 'R5.19' : 'R5.18');
+  if (dom === 'blocked') {
+    log(tx, 'blocked_domain_attach_device', name, 'R5.19', 'DTE cleared (I=0)');
+    return;
+  }
+  if (isNoAtsDomain(dom)) {
+    log(tx, 'attach_device', name, 'D7b', `${dom}: ATS not enabled (domain flag)`);
+    return;
+  }
+  if (dom === 'identity') enableCaps(tx, name);
+  else if (isPaging(dom)) enableCapAts(tx, name);
+  log(tx, 'attach_device', name, 'R5.18', `DTE for ${dom}, I=${dev(tx, name).mmu.atsEnabled ? 1 : 0}`);
+}
+
+/** [INFERRED] the PASID must be enabled at the device (an SVA-capable RID domain, R5.18). */
+function setDevPasid(tx: Tx, name: string): KReturn {
+  if (!dev(tx, name).pci.pasidEnabled) return fail('EINVAL', 'PCI PASID not enabled: RID domain is not PASID-capable (R5.18, INFERRED)');
+  log(tx, 'amd_iommu_set_dev_pasid', name, 'R4.32', 'GCR3 entry set');
+  return OK;
+}
+
+function removeDevPasid(tx: Tx, name: string): void {
+  log(tx, 'amd_iommu_remove_dev_pasid', name, 'R4.32a', 'GCR3 entry cleared');
+  if (d2ForcesOff(tx.v, grp(tx, name).domain, dev(tx, name))) disableCaps(tx, name, 'D2');
+}
+
+function releaseDevice(tx: Tx, name: string): void {
+  disableCaps(tx, name, 'R5.19');
+  setDev(tx, name, { mmu: MMU_INITIAL });
+}
+
+/** R5.20 [INFERRED]: Translated honoured only with DTE.I=1; BLOCKED's cleared DTE has I=0
+ * (under D2 with PASIDs in use the DTE is kept). */
+function translatedAccepted(x: DevView): boolean {
+  if (x.domain === null || !x.d.mmu.atsEnabled || isNoAtsDomain(x.domain)) return false;
+  if (x.domain === 'blocked') return x.v.d2BlockedMeansNoAts && x.d.pasid;
+  return true;
+}
+
+export const amdOps: IommuOps = {
+  id: 'amd',
+  probeDevice,
+  reprobeAts: getCaps,
+  attachCheck,
+  attachDev,
+  setDevPasid,
+  removeDevPasid,
+  releaseDevice,
+  atsSupported: (x) => x.d.mmu.atsSupported,
+  translatedAccepted,
+};

@@ -1,0 +1,119 @@
+// KState: the kernel model's state as plain immutable data (ARCHITECTURE.md). Per device the
+// driver-core, PCI (struct pci_dev §1.2) and IOMMU-driver facts (arm_smmu_master,
+// device_domain_info, iommu_dev_data); per group the iommu_group fields (§4.7). Hardware
+// consequences (Translated accepted, reach, MSI delivery) are derived in observe.ts.
+import type { Platform } from '../platform/types.js';
+import { PCI_DEV_INITIAL, type PciDevState } from './pci/state.js';
+import { platIndex } from './platform-index.js';
+import { pvecFrom, pvecToArray, type PVec } from './pvec.js';
+import type { DomainKind, Errno } from './types.js';
+
+/** Per-device IOMMU driver state (the vendor-private struct; vendors use the fields they own). */
+export interface MmuDev {
+  /** Intel info->ats_supported / AMD dev_data->ats.enabled-able (probe-time, R5.11/R5.16). */
+  readonly atsSupported: boolean;
+  /** master->ats_enabled / info->ats_enabled / dev_data->ats.enabled (R5.3/R5.12/R5.17). */
+  readonly atsEnabled: boolean;
+  /** SMMUv3: CD table allocated (A1 at probe, or on first PASID). */
+  readonly cdTable: boolean;
+  /** SMMUv3 RFC: master->ats_always_on (A1). */
+  readonly alwaysOn: boolean;
+  /** SMMUv3: master->ssid_bits (R5.2); 0 = no substreams. Intel/AMD: PASID bits usable. */
+  readonly ssidBits: number;
+  /** SMMUv3 nested: guest vSTE EATS (R5.7); null when not nested. */
+  readonly vEats: boolean | null;
+}
+
+export const MMU_INITIAL: MmuDev = { atsSupported: false, atsEnabled: false, cdTable: false, alwaysOn: false, ssidBits: 0, vEats: null };
+
+/** Where the bound driver's MSI vectors were set up (R4.33/R4.34):
+ * 'none' no vectors; 'failed' allocation refused; 'x86' interrupt remapping (R4.35);
+ * 'phys' ARM physical doorbell (no domain / IDENTITY); otherwise the DomainKind whose
+ * cookie mapped the doorbell; 'stale' set up in a user domain that has been replaced. */
+export type MsiSetup = 'none' | 'failed' | 'x86' | 'phys' | 'stale' | DomainKind;
+
+export type DrvBinding = 'none' | 'own' | 'vfio';
+
+export interface DevState {
+  readonly present: boolean;
+  /** Userspace accepted the device (D3 step 5). Forgotten on removal. */
+  readonly accepted: boolean;
+  /** Userspace opted the device into CXL.cache ATS (D1). */
+  readonly optedIn: boolean;
+  readonly drv: DrvBinding;
+  /** VFIO: the device fd is open (DMA ownership claimed, R4.27) / attached to a user domain. */
+  readonly vfioOpen: boolean;
+  readonly vfioAttached: boolean;
+  /** Holds an owner_cnt reference through iommu_device_use_default_domain (R4.24). */
+  readonly dmaUser: boolean;
+  readonly msi: MsiSetup;
+  /** A PASID domain is attached (one per device in the event space; R4.31). */
+  readonly pasid: boolean;
+  /** iommu_probe_device failed (e.g. R2.6 refusal): no group, no domain. */
+  readonly probeErr: Errno | null;
+  readonly pci: PciDevState;
+  readonly mmu: MmuDev;
+}
+
+export const DEV_ABSENT: DevState = {
+  present: false,
+  accepted: false,
+  optedIn: false,
+  drv: 'none',
+  vfioOpen: false,
+  vfioAttached: false,
+  dmaUser: false,
+  msi: 'none',
+  pasid: false,
+  probeErr: null,
+  pci: PCI_DEV_INITIAL,
+  mmu: MMU_INITIAL,
+};
+
+export type DefaultType = 'identity' | 'dma' | 'dma-fq';
+
+export interface GroupState {
+  /** group->domain: the domain every present member is attached to (R3.8); null: none. */
+  readonly domain: DomainKind | null;
+  /** group->default_domain type once allocated (R4.10); null: not set up (D4 leaves it unset). */
+  readonly defaultDomain: DefaultType | null;
+  /** owner_cnt and owner (R4.24–R4.29); owner 'vfio' for the VFIO/iommufd claim. */
+  readonly ownerCnt: number;
+  readonly owner: 'vfio' | null;
+}
+
+export const GROUP_EMPTY: GroupState = { domain: null, defaultDomain: null, ownerCnt: 0, owner: null };
+
+export interface KState {
+  readonly devs: PVec<DevState>;
+  readonly groups: PVec<GroupState>;
+}
+
+export function initialState(p: Platform): KState {
+  const ix = platIndex(p);
+  return { devs: pvecFrom(ix.devs.length, () => DEV_ABSENT), groups: pvecFrom(ix.groups.length, () => GROUP_EMPTY) };
+}
+
+const b = (x: boolean): string => (x ? '1' : '0');
+
+function devKey(d: DevState): string {
+  if (!d.present) return '-';
+  const c = d.pci;
+  const m = d.mmu;
+  return [
+    b(d.accepted) + b(d.optedIn) + d.drv[0] + b(d.vfioOpen) + b(d.vfioAttached) + b(d.dmaUser) + b(d.pasid),
+    d.msi,
+    d.probeErr ?? '',
+    `${b(c.atsEnabled)}${c.atsStu}${b(c.pasidEnabled)}${c.pasidFeatures}${b(c.priEnabled)}${c.priReqsAlloc}`,
+    `${b(m.atsSupported)}${b(m.atsEnabled)}${b(m.cdTable)}${b(m.alwaysOn)}${m.ssidBits}${m.vEats === null ? 'n' : b(m.vEats)}`,
+  ].join(':');
+}
+
+function groupKey(g: GroupState): string {
+  return `${g.domain ?? '-'}/${g.defaultDomain ?? '-'}/${g.ownerCnt}/${g.owner ?? '-'}`;
+}
+
+/** Canonical: devices and groups in platform index order (fixed per Platform). */
+export function stateKey(s: KState): string {
+  return pvecToArray(s.devs).map(devKey).join('|') + '#' + pvecToArray(s.groups).map(groupKey).join('|');
+}
