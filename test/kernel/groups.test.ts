@@ -245,3 +245,15 @@ describe('property: pci_device_group over random small topologies', () => {
     );
   });
 });
+
+describe('device names are plain keys', () => {
+  it('"constructor" and "__proto__" are grouped and trusted like any name', () => {
+    const p = platform([dev('constructor', '00:01.0', { type: 'root-port', acs: false }), dev('__proto__', '01:00.0', { parent: 'constructor' })]);
+    const g = pciDeviceGroups(p);
+    assert.equal(g.groupOf['constructor'], 'g0');
+    assert.equal(g.groupOf['__proto__'], 'g0');
+    assert.deepEqual(g.members['g0'], ['constructor', '__proto__']);
+    assert.equal(pciTopology(p).untrusted['__proto__'], false);
+    assert.equal(pciTopology(p).untrusted['toString'], undefined);
+  });
+});

@@ -15,6 +15,7 @@
 import type { Platform } from '../../platform/types.js';
 import { pciAcsEnabledInfo, pciAcsPathEnabled, REQ_ACS_FLAGS } from '../pci/acs.js';
 import { pciIndex, type PciDevInfo } from '../pci/index.js';
+import { dict } from '../pci/state.js';
 
 export interface IommuGroups {
   /** device name -> group id ("g0", "g1", ... in order of allocation during enumeration). */
@@ -30,9 +31,9 @@ const MEMO = new WeakMap<Platform, IommuGroups>();
 
 function compute(p: Platform): IommuGroups {
   const ix = pciIndex(p);
-  const groupOf: Record<string, string> = {};
-  const members: Record<string, string[]> = {};
-  const reason: Record<string, { rule: string; detail: string }> = {};
+  const groupOf = dict<string>();
+  const members = dict<string[]>();
+  const reason = dict<{ rule: string; detail: string }>();
   let next = 0;
 
   // pci_devs_are_dma_aliases, restricted to the same bus (dma_alias_mask is per devfn).

@@ -34,10 +34,16 @@ export interface PciOut {
 
 /** The state of `dev` (PCI_DEV_INITIAL when never touched). */
 export function pciDevState(st: PciStates, dev: string): PciDevState {
-  return st[dev] ?? PCI_DEV_INITIAL;
+  return Object.hasOwn(st, dev) ? st[dev] : PCI_DEV_INITIAL; // own keys only: a device may be called "constructor"
 }
 
 /** `st` with `dev`'s state replaced by `{...old, ...patch}` (a new object; `st` untouched). */
 export function withPciDev(st: PciStates, dev: string, patch: Partial<PciDevState>): PciStates {
   return { ...st, [dev]: { ...pciDevState(st, dev), ...patch } };
+}
+
+/** An empty record without a prototype, so that any device name ("constructor",
+ * "__proto__") is an ordinary key. */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }

@@ -23,6 +23,7 @@
 //   external_facing; removable iff parent removable or parent external_facing.
 import type { Platform } from '../../platform/types.js';
 import { pciDev, pciIndex, pcieFindRootPort, type PciDevInfo } from './index.js';
+import { dict } from './state.js';
 
 export interface PciTopology {
   readonly untrusted: Readonly<Record<string, boolean>>;
@@ -99,13 +100,13 @@ function isTunneled(p: Platform, d: PciDevInfo, root: string | null, arch: 'x86'
 
 function compute(p: Platform, o: Required<TrustOptions>): PciTopology {
   const ix = pciIndex(p);
-  const untrusted: Record<string, boolean> = {};
-  const removable: Record<string, boolean> = {};
-  const tunneled: Record<string, boolean> = {};
-  const rootPort: Record<string, string | null> = {};
-  const isVf: Record<string, boolean> = {};
-  const isBridge: Record<string, boolean> = {};
-  const ext: Record<string, boolean> = {};
+  const untrusted = dict<boolean>();
+  const removable = dict<boolean>();
+  const tunneled = dict<boolean>();
+  const rootPort = dict<string | null>();
+  const isVf = dict<boolean>();
+  const isBridge = dict<boolean>();
+  const ext = dict<boolean>();
 
   // Parents before children (pci_setup_device order); a parent listed later is resolved first.
   const resolve = (start: PciDevInfo): void => {
@@ -120,7 +121,7 @@ function compute(p: Platform, o: Required<TrustOptions>): PciTopology {
       const n = d.desc.name;
       const parent = d.upstream === null ? null : d.upstream.name;
       // include/linux/pci.h: pcie_find_root_port — itself if a root port, else the parent's
-      const rp = d.pcieType === 'root-port' ? n : parent === null ? null : (rootPort[parent] ?? pcieFindRootPort(p, parent)?.name ?? null);
+      const rp = d.pcieType === 'root-port' ? n : parent === null ? null : (parent in rootPort ? rootPort[parent] : (pcieFindRootPort(p, parent)?.name ?? null));
       rootPort[n] = rp;
       const t = isTunneled(p, d, rp, o.arch);
       tunneled[n] = o.form === 'v6.13' ? t : parent !== null && externalFacing(pciDev(p, parent));
