@@ -184,7 +184,7 @@ export function auditHost(host: SysfsHost): AuditReport {
   const findings: Finding[] = [];
   const summary = !present
     ? NO_IOMMU_TEXT
-    : `IOMMU present (${host.iommuUnits.length > 0 ? host.iommuUnits.join(', ') : 'no sys/class/iommu entry'}; ${host.groups.length} group${host.groups.length === 1 ? '' : 's'})`;
+    : `IOMMU present (${host.iommuUnits.length > 0 ? host.iommuUnits.join(', ') : 'no sys/class/iommu entry'}${inferIommu(host.iommuUnits) ? `: ${inferIommu(host.iommuUnits)}` : ''}; ${host.groups.length} group${host.groups.length === 1 ? '' : 's'})`;
   if (!present) {
     findings.push({ id: 'no-iommu', severity: 'high', device: null, rule: 'R4.18-R4.21', message: `${NO_IOMMU_TEXT} (no sys/class/iommu entries and no sys/kernel/iommu_groups)` });
   }
@@ -233,7 +233,7 @@ export function auditHost(host: SysfsHost): AuditReport {
       ...(alwaysOnUnknownWhy !== undefined ? { alwaysOnUnknownWhy } : {}),
       notes: f.notes,
     };
-    findings.push(...deviceFindings(af, f, present, noats, pf ? cxlOf(pf.fn) : null));
+    findings.push(...deviceFindings(af, f, present, noats, pf ? cxlOf(pf.fn) : null, inferIommu(host.iommuUnits)));
     return af;
   });
   for (const g of host.groups) {
@@ -286,14 +286,14 @@ export function auditHost(host: SysfsHost): AuditReport {
   };
 }
 
-function deviceFindings(a: AuditedFunction, f: SysfsFunction, iommu: boolean, noats: boolean, pfCxl: AuditedFunction['cxl']): Finding[] {
+function deviceFindings(a: AuditedFunction, f: SysfsFunction, iommu: boolean, noats: boolean, pfCxl: AuditedFunction['cxl'], vendor: IommuId | null): Finding[] {
   const out: Finding[] = [];
   const d = a.name;
   const add = (id: FindingId, severity: Severity, rule: string, message: string): void => {
     out.push({ id, severity, device: d, rule, message });
   };
   if (f.configBytes > 0 && f.configBytes < 256 && f.fn !== null) {
-    add('config-truncated', 'info', 'device-acceptance §3.2', `only ${f.configBytes} bytes of config space readable: ATS/PASID/PRI/CXL state unknown (run as root)`);
+    add('config-truncated', 'info', 'device-acceptance §3.2', `only ${f.configBytes} bytes of config space readable: ATS/PASID/PRI/CXL state unknown (reading past the header needs root)`);
   } else if (f.fn === null) {
     const why = f.notes.find((n) => n.code.startsWith('CONFIG_') || n.code === 'UNREADABLE' || n.code === 'ESCAPE' || n.code === 'DECODE');
     add('config-unreadable', 'low', 'device-acceptance §3.2', `config space not decoded${why ? `: ${why.message}` : ''}`);
@@ -303,10 +303,21 @@ function deviceFindings(a: AuditedFunction, f: SysfsFunction, iommu: boolean, no
   }
   if (a.ats.enabled === true) {
     const t = a.groupType;
+    // What this vendor's mainline driver does, when the vendor is known (§5).
+    const why =
+      vendor === 'arm-smmu-v3'
+        ? '; on SMMUv3 mainline turns ATS on in IDENTITY/BLOCKED only while PASIDs are attached (R5.5, R5.6)'
+        : vendor === 'intel'
+          ? '; Intel scalable mode enables ATS at probe for every domain type (R5.13)'
+          : vendor === 'amd'
+            ? t === 'identity'
+              ? '; AMD enables ATS when attaching IDENTITY, as for paging domains (R5.18)'
+              : '; AMD disables ATS when attaching BLOCKED (R5.19): something else enabled it'
+            : null;
     // sysfs `type` is the default domain; a VFIO-owned group runs on VFIO's domain instead.
     const vfio = a.driver !== null && a.driver.startsWith('vfio') ? ` (bound to ${a.driver}: if VFIO has claimed the group, its current domain is VFIO's, not the default shown by sysfs)` : '';
     if (t === 'blocked') {
-      add('ats-enabled-blocked', 'high', 'D2; R5.5, R5.13', `ATS enabled while the group's default domain is blocked: Translated requests may bypass the blocking domain (Intel scalable mode keeps ATS on in BLOCKED, R5.13; SMMUv3 with active PASIDs, R5.5); D2 requires ATS off in BLOCKED${vfio}`);
+      add('ats-enabled-blocked', 'high', 'D2; R5.5, R5.13', `ATS enabled while the group's default domain is blocked: Translated requests may bypass the blocking domain; D2 requires ATS off in BLOCKED${why ?? ' (Intel scalable mode keeps ATS on in BLOCKED, R5.13; SMMUv3 with active PASIDs, R5.5)'}${vfio}`);
     }
     if (a.untrustedApprox) {
       add('untrusted-ats-enabled', 'high', 'R1.4, R2.5', `untrusted-looking device with ATS enabled: the kernel never enables ATS for an untrusted device (pci_ats_supported is false), so it was enabled by someone else, or the device is not untrusted (${a.untrustedWhy})`);
@@ -315,7 +326,7 @@ function deviceFindings(a: AuditedFunction, f: SysfsFunction, iommu: boolean, no
       add('ats-enabled-noats', 'high', 'R1.1, R1.2', 'ATS enabled although the kernel runs with pci=noats (ats_cap stays 0): it was enabled outside the kernel\'s ATS code');
     }
     if (t === 'identity') {
-      add('ats-enabled-identity', 'low', 'D2; R5.4, R5.13, R5.18', `ATS enabled while the group's default domain is identity: a 1:1 domain gains nothing from ATS, and the device's Translated requests are accepted unchecked (AMD enables ATS for IDENTITY, R5.18; Intel scalable mode for every domain, R5.13; SMMUv3 keeps it off, R5.4); D2 recommends no ATS for IDENTITY${vfio}`);
+      add('ats-enabled-identity', 'low', 'D2; R5.4, R5.13, R5.18', `ATS enabled while the group's default domain is identity: a 1:1 domain gains nothing from ATS, and the device's Translated requests are accepted unchecked; D2 recommends no ATS for IDENTITY${why ?? ' (AMD enables ATS for IDENTITY, R5.18; Intel scalable mode for every domain, R5.13; SMMUv3 keeps it off without PASIDs, R5.4)'}${vfio}`);
     }
   }
   const cache = a.isVf ? pfCxl?.cache === true : a.cxl?.cache === true;
