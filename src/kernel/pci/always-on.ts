@@ -45,7 +45,9 @@ export function pciAtsAlwaysOn(fn: PciFunction, ctx: { noats: boolean; untrusted
   const via = ctx.pf ? 'PF ' : '';
   // P4 pci_find_dvsec_capability(pdev, PCI_VENDOR_ID_CXL, PCI_DVSEC_CXL_DEVICE)
   const dvsec = target.dvsecs.find((d) => d.vendor === PCI_VENDOR_ID_CXL && d.id === PCI_DVSEC_CXL_DEVICE);
-  // P5 CXL Capability (DVSEC + 0x0A) bit 0 Cache_Capable; an unreadable register is false (v5+)
+  // P5 CXL Capability (DVSEC + 0x0A) bit 0 Cache_Capable; an unreadable register is false (v5+).
+  // The RFC ignored the read status, and drivers/pci/access.c fills a failed read with all
+  // ones (PCI_SET_ERROR_RESPONSE), so RFCv1 would have said true there; v5/v6 is modelled.
   if (dvsec?.cxlDevice?.cacheCapable === true) return { value: true, rule: 'P5', why: `${via}CXL DVSEC Cache_Capable = 1` };
   // P6 drivers/pci/quirks.c: pci_dev_specific_ats_always_on on the PF's vendor:device
   const h = target.header;
