@@ -156,18 +156,32 @@ function cxlOf(fn: PciFunction | null): AuditedFunction['cxl'] {
 
 /** R2.2 vs R2.4: `untrusted` and `removable` are derived by the same rule (inherited from the
  * upstream bridge; set below tunneled/external-facing ports), and only `removable` is visible. */
+/** R2.3(a) drivers/pci/probe.c: pcie_is_tunneled — Intel integrated Thunderbolt 3/4 root ports
+ * (Ice Lake 0x8a1d/0x8a1f/0x8a21/0x8a23, Tiger Lake 0x9a23..0x9a31), normally firmware-marked
+ * external-facing. */
+export function isIntegratedTbtRootPort(vendor: number | null, device: number | null): boolean {
+  if (vendor !== 0x8086 || device === null) return false;
+  return [0x8a1d, 0x8a1f, 0x8a21, 0x8a23].includes(device) || (device >= 0x9a23 && device <= 0x9a31);
+}
+
 function untrustedApprox(f: SysfsFunction, byName: ReadonlyMap<string, SysfsFunction>): { value: boolean; why: string } {
   const approx = 'approximation: the kernel\'s untrusted flag has no sysfs attribute; `removable` is derived by the same rule (R2.2/R2.4)';
   const seen = new Set<string>();
   // A VF's upstream bridge is its PF's (pci_upstream_bridge uses pci_physfn).
   let cur: SysfsFunction | undefined = f;
+  let top: SysfsFunction = f;
   while (cur && !seen.has(cur.name)) {
     seen.add(cur.name);
+    top = cur;
     if (cur.removable === 'removable') {
       return { value: true, why: cur === f ? `removable=removable (${approx})` : `upstream ${cur.name} is removable (${approx})` };
     }
     const up: string | null = cur.physfn !== null ? (byName.get(cur.physfn)?.parent ?? null) : cur.parent;
     cur = up !== null ? byName.get(up) : undefined;
+  }
+  // Without a `removable` verdict on the device itself: an external-facing-looking root port above.
+  if (top !== f && f.removable !== 'fixed' && isIntegratedTbtRootPort(top.vendor, top.device)) {
+    return { value: true, why: `below ${top.name}, an Intel integrated Thunderbolt root port (R2.3a; normally external-facing — an approximation, the firmware flag is not in sysfs)` };
   }
   return { value: false, why: f.removable === null ? `no removable attribute here or upstream (${approx})` : `not removable (${approx})` };
 }

@@ -249,3 +249,25 @@ describe('audit: multi-device groups (R3.8, R6.2, R6.4)', () => {
     assert.match(f[0].rule, /R6\.4/);
   });
 });
+
+describe('audit: below an Intel integrated Thunderbolt root port (R2.3a)', () => {
+  const TBT = '0000:00:07.0';
+  const rep = audit({
+    iommuUnits: ['dmar0'],
+    groups: [{ id: 1, type: 'DMA' }, { id: 2, type: 'DMA' }, { id: 3, type: 'DMA' }],
+    fns: [
+      { name: TBT, config: cfg({ type: 'root-port', vendor: 0x8086, device: 0x9a23, secondaryBus: 1 }), driver: 'pcieport', group: 1 },
+      { name: EP, parent: TBT, config: cfg({ ats: { enabled: true } }), group: 2 },
+      { name: '0000:01:00.1', parent: TBT, config: cfg({ ats: { enabled: true } }), removable: 'fixed', group: 3 },
+    ],
+  });
+  it('a device without a removable verdict looks untrusted', () => {
+    assert.equal(fn(rep, EP).untrustedApprox, true);
+    assert.match(fn(rep, EP).untrustedWhy, /Thunderbolt/);
+    assert.ok(ids(rep, EP).includes('untrusted-ats-enabled'));
+  });
+  it('removable=fixed on the device wins; the port itself is not untrusted (no upstream bridge, R2.2)', () => {
+    assert.equal(fn(rep, '0000:01:00.1').untrustedApprox, false);
+    assert.equal(fn(rep, TBT).untrustedApprox, false);
+  });
+});
