@@ -30,6 +30,11 @@ describe('pci_ats_always_on on decoded functions (P1–P6)', () => {
     assert.deepEqual(pickVR(pciAtsAlwaysOn(pciFn({ ats: {}, cxl: { cache: true } }), trusted)), [true, 'P5']);
     assert.deepEqual(pickVR(pciAtsAlwaysOn(pciFn({ ats: {}, cxl: { cache: false, mem: true } }), trusted)), [false, 'P5']);
   });
+  it('P5 CXL DVSEC present but its Capability register unreadable -> false (v5/v6 form)', () => {
+    const fn = pciFn({ ats: {}, cxl: { cache: true } });
+    const truncated = { ...fn, dvsecs: fn.dvsecs.map((d) => ({ ...d, cxlDevice: undefined })) };
+    assert.deepEqual(pickVR(pciAtsAlwaysOn(truncated, trusted)), [false, 'P5']);
+  });
   it('P6 the NVIDIA quirk table: 10de:2e12, 2e2a, 2e2b', () => {
     assert.deepEqual(
       ATS_ALWAYS_ON_QUIRKS.map((q) => [q.vendor, q.device]),
