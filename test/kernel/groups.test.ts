@@ -241,7 +241,7 @@ describe('property: pci_device_group over random small topologies', () => {
         // isolation
         for (const [ep, root] of fullAcs) assert.notEqual(g.groupOf[ep], g.groupOf[root], `${ep} with ${root}`);
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
