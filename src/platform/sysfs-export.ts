@@ -4,7 +4,7 @@
 // tell (the IOMMU vendor when no unit is recognised, ExternalFacingPort, CC guest) is chosen
 // conservatively and said so in a comment in the file and in `warnings`.
 import { parseCmdline } from './cmdline.js';
-import { inferIommu } from './sysfs-audit.js';
+import { inferIommu, isIntegratedTbtRootPort } from './sysfs-audit.js';
 import type { SysfsFunction, SysfsHost } from './sysfs-reader.js';
 
 export { inferIommu } from './sysfs-audit.js';
@@ -98,7 +98,8 @@ export function exportScenario(host: SysfsHost, o: ExportOptions): ScenarioExpor
     lines.push(`# cmdline: dropped ${dropped.join(' ')} (values the kernel would reject).`);
   }
   lines.push('# externalFacing is not in sysfs: a root port is marked only when a device below it is');
-  lines.push('# `removable` (the same derivation, R2.2/R2.4). ccGuest is not detected (false).');
+  lines.push('# `removable` (the same derivation, R2.2/R2.4) or it is an Intel integrated Thunderbolt');
+  lines.push('# root port with devices below (R2.3a). ccGuest is not detected (false).');
   lines.push('platform:');
   lines.push(`  name: ${q(o.name ?? 'audited-host')}`);
   lines.push(`  iommu: ${iommu}`);
@@ -113,6 +114,11 @@ export function exportScenario(host: SysfsHost, o: ExportOptions): ScenarioExpor
     let top: SysfsFunction | undefined = f;
     for (let n = 0; top && top.parent !== null && n <= fns.length; n++) top = byName.get(top.parent);
     if (top && top !== f && top.removable !== 'removable' && top.fn?.pcie?.type === 'root-port') external.add(top.name);
+  }
+  // Intel integrated Thunderbolt root ports with devices below (R2.3a): normally external-facing.
+  for (const f of fns) {
+    const up = f.parent !== null ? byName.get(f.parent) : undefined;
+    if (up && up.parent === null && isIntegratedTbtRootPort(up.vendor, up.device)) external.add(up.name);
   }
   const groups = new Map(host.groups.map((g) => [g.id, g]));
   const dumpEntries: { name: string; description: string; bytes: Uint8Array }[] = [];
@@ -132,7 +138,7 @@ export function exportScenario(host: SysfsHost, o: ExportOptions): ScenarioExpor
         warnings.push(`${f.name}: VF of ${f.physfn} exported without physfn (PF's SR-IOV capability unreadable)`);
       }
     }
-    if (external.has(f.name)) lines.push('      externalFacing: true # approximated: a device below is removable');
+    if (external.has(f.name)) lines.push('      externalFacing: true # approximated: a device below is removable, or an integrated Thunderbolt port');
     if (f.fn !== null) {
       const bytes = f.fn.config.bytes.slice(0, f.fn.config.length);
       dumpEntries.push({ name: f.name, description: `${f.vendor !== null ? h(f.vendor, 4) : '????'}:${f.device !== null ? h(f.device, 4) : '????'} (exported by dmagate audit)`, bytes });
