@@ -170,9 +170,8 @@ export function runJson(prep: Prepared, r: SimResult): unknown {
 
 async function loadModel(): Promise<KernelModel<unknown>> {
   // Loaded on demand: `dmagate schema` and the loader work without the model.
-  const spec = '../kernel/model.js'; // TODO(model lands): literal specifier for type checking
-  const m = (await import(spec)) as { kernelModel: KernelModel<unknown> };
-  return m.kernelModel;
+  const { kernelModel } = await import('../kernel/model.js');
+  return kernelModel as KernelModel<unknown>;
 }
 
 export function register(program: Command, setExit: SetExit): void {
