@@ -84,6 +84,9 @@ export interface AuditedFunction {
   readonly isVf: boolean;
   readonly physfn: string | null;
   readonly virtfns: readonly string[];
+  /** sriov_numvfs / sriov_totalvfs (PFs only). */
+  readonly sriovNumvfs: number | null;
+  readonly sriovTotalvfs: number | null;
   readonly removable: string | null;
   /** Approximation of the kernel's `untrusted` (no sysfs attribute exists): see `untrustedWhy`. */
   readonly untrustedApprox: boolean;
@@ -240,6 +243,8 @@ export function auditHost(host: SysfsHost): AuditReport {
       isVf,
       physfn: f.physfn,
       virtfns: f.virtfns,
+      sriovNumvfs: f.sriovNumvfs,
+      sriovTotalvfs: f.sriovTotalvfs,
       removable: f.removable,
       untrustedApprox: trust.value,
       untrustedWhy: trust.why,

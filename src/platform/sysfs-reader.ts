@@ -264,7 +264,8 @@ export function readSysfs(root = '/', opts: ReadOptions = {}): SysfsHost {
   const notes: SysfsNote[] = [];
   const uid = opts.uid !== undefined ? opts.uid : typeof process.getuid === 'function' ? process.getuid() : null;
   const busDir = join(r.real, 'sys', 'bus', 'pci', 'devices');
-  const devicesDir = join(r.real, 'sys', 'devices');
+  let devicesDir = join(r.real, 'sys', 'devices');
+  if (exists(devicesDir)) devicesDir = resolveInside(r, devicesDir, notes) ?? devicesDir;
   const pciBus = exists(busDir);
   if (!exists(join(r.real, 'sys')) && exists(join(r.real, 'bus', 'pci'))) {
     notes.push({ code: 'ROOT_IS_SYSFS', path: '.', message: `${root} looks like a sysfs mount itself (it has bus/pci, no sys/): pass the directory that holds sys/, e.g. --sysfs ${join(root, '..')}` });

@@ -126,6 +126,8 @@ describe('audit: CXL.cache PF with SR-IOV and its VFs (P2, P3, P5)', () => {
   it('links: physfn and virtfnN; a VF sits beside its PF (same upstream bridge)', () => {
     const pf = fn(rep, PF);
     assert.deepEqual(pf.virtfns, ['0000:01:00.1', '0000:01:00.2']);
+    assert.equal(pf.sriovNumvfs, 2);
+    assert.equal(pf.sriovTotalvfs, 2);
     const vf = fn(rep, '0000:01:00.1');
     assert.equal(vf.isVf, true);
     assert.equal(vf.physfn, PF);
