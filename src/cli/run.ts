@@ -174,6 +174,28 @@ async function loadModel(): Promise<KernelModel<unknown>> {
   return kernelModel as KernelModel<unknown>;
 }
 
+export interface CommandOutput {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The whole command as a function of its arguments (what the action prints and returns). */
+export async function runCommand(file: string | undefined, opts: RunOptions): Promise<CommandOutput> {
+  let base: Scenario;
+  if (file === undefined) base = referenceScenario();
+  else {
+    const r = loadScenarioFile(file);
+    if (!r.scenario) return { code: EXIT_BAD_INPUT, stdout: '', stderr: r.errors.map((e) => `${file}: ${formatError(e)}\n`).join('') };
+    base = r.scenario;
+  }
+  const p = prepare(base, opts);
+  if ('errors' in p) return { code: EXIT_BAD_INPUT, stdout: '', stderr: p.errors.map((e) => `dmagate run: ${e}\n`).join('') };
+  const result = simulate(await loadModel(), p.prepared.scenario);
+  const stdout = opts.json ? JSON.stringify(runJson(p.prepared, result), null, 2) + '\n' : formatRun(p.prepared, result);
+  return { code: result.ok ? 0 : EXIT_FAILED, stdout, stderr: '' };
+}
+
 export function register(program: Command, setExit: SetExit): void {
   program
     .command('run')
@@ -199,26 +221,10 @@ export function register(program: Command, setExit: SetExit): void {
     .option('-e, --event <event>', 'append an event, e.g. probe(rp-cxl) (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--json', 'machine-readable output')
     .action(async (file: string | undefined, opts: RunOptions) => {
-      let base: Scenario;
-      if (file === undefined) base = referenceScenario();
-      else {
-        const r = loadScenarioFile(file);
-        if (!r.scenario) {
-          for (const e of r.errors) process.stderr.write(`${file}: ${formatError(e)}\n`);
-          setExit(EXIT_BAD_INPUT);
-          return;
-        }
-        base = r.scenario;
-      }
-      const p = prepare(base, opts);
-      if ('errors' in p) {
-        for (const e of p.errors) process.stderr.write(`dmagate run: ${e}\n`);
-        setExit(EXIT_BAD_INPUT);
-        return;
-      }
-      const result = simulate(await loadModel(), p.prepared.scenario);
-      process.stdout.write(opts.json ? JSON.stringify(runJson(p.prepared, result), null, 2) + '\n' : formatRun(p.prepared, result));
-      setExit(result.ok ? 0 : EXIT_FAILED);
+      const r = await runCommand(file, opts);
+      if (r.stdout) process.stdout.write(r.stdout);
+      if (r.stderr) process.stderr.write(r.stderr);
+      setExit(r.code);
     });
 }
 
