@@ -192,3 +192,31 @@ describe('ROOT without sys/', () => {
     assert.throws(() => readSysfs(join(empty, 'nope')), /cannot be opened \(ENOENT\)/);
   });
 });
+
+describe('arbitrary config bytes and attribute text', () => {
+  it('never make the reader or the audit throw; every function is reported', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 4200 }), { minLength: 1, maxLength: 4 }),
+        fc.string({ maxLength: 40 }),
+        fc.string({ maxLength: 80 }),
+        (configs, removable, regions) => {
+          const t = makeFakeSysfs({
+            iommuUnits: ['dmar0'],
+            groups: [{ id: 1, type: removable, reservedRegions: regions }],
+            fns: configs.map((c, i) => ({ name: `0000:00:0${i}.0`, config: c, removable: removable.replace(/\n/g, ''), group: 1 })),
+          });
+          try {
+            const rep = auditHost(readSysfs(t.root, { uid: 0 }));
+            assert.equal(rep.functions.length, configs.length);
+            JSON.stringify(rep);
+          } finally {
+            t.cleanup();
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
