@@ -40,3 +40,12 @@ for (const file of yamlFiles(ROOT)) {
     assert.equal(r.errors, undefined, r.errors?.map(formatError).join('\n'));
   });
 }
+
+test('the example in docs/scenario.md validates and loads', () => {
+  const md = readFileSync(fileURLToPath(new URL('../../docs/scenario.md', import.meta.url)), 'utf8');
+  const example = md.split('```yaml\n')[1]?.split('```')[0];
+  assert.ok(example, 'a yaml block');
+  assert.ok(validate(parse(example)), JSON.stringify(validate.errors));
+  const r = loadScenario(example, '/tmp/doc-example.yaml');
+  assert.equal(r.errors, undefined, r.errors?.map(formatError).join('\n'));
+});
