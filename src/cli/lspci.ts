@@ -1,11 +1,11 @@
 // `dmagate lspci`: decode PCI config space from an lspci hex dump or sysfs and print it the way
 // pciutils 3.9.0 `lspci -n` does (full text for ATS/PASID/PRI/SR-IOV/ACS/DSN/DVSEC+CXL).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { sriovVfRoutingIds } from '../pci/caps/sriov.js';
 import { decodeFunction } from '../pci/decode.js';
-import { formatBdf, parseDump } from '../pci/dump.js';
+import { formatBdf, parseDumpFile } from '../pci/dump.js';
 import { printFunction } from '../pci/print/lspci.js';
 import { matchId, matchSlot, parseIdFilter, parseSlotFilter, type IdFilter, type SlotFilter } from '../pci/select.js';
 import { readSysfsTree } from '../pci/sysfs-config.js';
@@ -45,13 +45,12 @@ function sysfsDir(root: string): string | null {
 
 function loadSource(o: LspciOptions): Source | string {
   if (o.file !== undefined) {
-    let text: string;
+    let p: ReturnType<typeof parseDumpFile>;
     try {
-      text = readFileSync(o.file, 'latin1');
+      p = parseDumpFile(o.file);
     } catch (e) {
       return `cannot read dump ${o.file}: ${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))}`;
     }
-    const p = parseDump(text, o.file);
     return { label: o.file, items: p.functions.map((f) => ({ bdf: f.bdf, config: f.config, issues: [], label: o.file! })), issues: p.issues, errors: [] };
   }
   const root = o.sysfs ?? '/sys';

@@ -35,103 +35,78 @@ interface Mutable {
   dsn?: DsnCap;
 }
 
+function addIssues(dst: ConfigIssue[], src: readonly ConfigIssue[]): void {
+  for (let i = 0; i < src.length; i++) dst.push(src[i]);
+}
+
 /** Decode one function's config space. */
 export function decodeFunction(bdf: Bdf, config: ConfigSpace): PciFunction {
   const issues: ConfigIssue[] = [];
   const h = decodeHeader(config);
-  issues.push(...h.issues);
+  addIssues(issues, h.issues);
   const header = h.value ?? null;
   const caps: CapHeader[] = [];
   const dvsecs: DvsecCap[] = [];
   const m: Mutable = {};
-  let stdEnd: CapWalkEnd = 'end';
+  let stdEnd: CapWalkEnd = header === null ? 'denied' : 'end';
   let stdEndOffset: number | undefined;
   let extWalked = false;
   let extEnd: CapWalkEnd = 'end';
   let extEndOffset: number | undefined;
   let extEndVersion: number | undefined;
-  const take = <T>(d: Decoded<T>, set: (v: T) => void, what: string, off: number): void => {
-    issues.push(...d.issues);
-    if (d.value === undefined) return;
-    set(d.value);
-    void what;
-    void off;
-  };
-  const dup = (what: string, off: number, present: unknown): boolean => {
-    if (present === undefined) return false;
-    issues.push(issue('BAD_POINTER', off, what, `second ${what} capability at 0x${off.toString(16)} ignored`));
-    return true;
-  };
   if (header && header.status & PCI_STATUS_CAP_LIST) {
     const w = walkStdCaps(config, header.headerType === 2 ? 0x14 : 0x34);
-    issues.push(...w.issues);
+    addIssues(issues, w.issues);
     stdEnd = w.end;
     stdEndOffset = w.endOffset;
     let canHaveExt = false;
     for (const c of w.caps) {
       caps.push(c);
+      const o = c.offset;
       switch (c.id) {
-        case PCI_CAP_ID_EXP:
+        case PCI_CAP_ID_EXP: {
           canHaveExt = true;
-          if (!dup('PCIe', c.offset, m.pcie)) take(decodeExpress(config, c.offset), (v) => (m.pcie = v), 'PCIe', c.offset);
+          if (dup(issues, 'PCIe', o, m.pcie)) break;
+          const d = decodeExpress(config, o);
+          addIssues(issues, d.issues);
+          if (d.value !== undefined) m.pcie = d.value as NonNullable<Mutable['pcie']>;
           break;
+        }
         case PCI_CAP_ID_PCIX:
           canHaveExt = true;
           break;
-        case 0x05:
-          if (!dup('MSI', c.offset, m.msi)) take(decodeMsi(config, c.offset), (v) => (m.msi = v), 'MSI', c.offset);
+        case 0x05: {
+          if (dup(issues, 'MSI', o, m.msi)) break;
+          const d = decodeMsi(config, o);
+          addIssues(issues, d.issues);
+          if (d.value !== undefined) m.msi = d.value as NonNullable<Mutable['msi']>;
           break;
-        case 0x11:
-          if (!dup('MSI-X', c.offset, m.msix)) take(decodeMsix(config, c.offset), (v) => (m.msix = v), 'MSI-X', c.offset);
+        }
+        case 0x11: {
+          if (dup(issues, 'MSI-X', o, m.msix)) break;
+          const d = decodeMsix(config, o);
+          addIssues(issues, d.issues);
+          if (d.value !== undefined) m.msix = d.value as NonNullable<Mutable['msix']>;
           break;
+        }
         default:
-          if (STD_CAP_NAMES[c.id] === undefined) issues.push(issue('UNKNOWN_ID', c.offset, `cap 0x${c.id.toString(16).padStart(2, '0')}`, 'unknown capability id'));
+          if (STD_CAP_NAMES[c.id] === undefined) issues.push(issue('UNKNOWN_ID', o, `cap 0x${c.id.toString(16).padStart(2, '0')}`, 'unknown capability id'));
       }
     }
     if (canHaveExt && config.length > 0x100) {
       extWalked = true;
       const e = walkExtCaps(config);
-      issues.push(...e.issues);
+      addIssues(issues, e.issues);
       extEnd = e.end;
       extEndOffset = e.endOffset;
       extEndVersion = e.endVersion;
       for (const c of e.caps) {
         caps.push(c);
-        const o = c.offset;
-        switch (c.id) {
-          case 0x03:
-            if (!dup('DSN', o, m.dsn)) take(decodeDsn(config, o), (v) => (m.dsn = v), 'DSN', o);
-            break;
-          case 0x0d:
-            if (!dup('ACS', o, m.acs)) take(decodeAcs(config, o), (v) => (m.acs = v), 'ACS', o);
-            break;
-          case 0x0e:
-            if (!dup('ARI', o, m.ari)) take(decodeAri(config, o), (v) => (m.ari = v), 'ARI', o);
-            break;
-          case 0x0f:
-            if (!dup('ATS', o, m.ats)) take(decodeAts(config, o), (v) => (m.ats = v), 'ATS', o);
-            break;
-          case 0x10:
-            if (!dup('SR-IOV', o, m.sriov)) take(decodeSriov(config, o), (v) => (m.sriov = v), 'SR-IOV', o);
-            break;
-          case 0x13:
-            if (!dup('PRI', o, m.pri)) take(decodePri(config, o), (v) => (m.pri = v), 'PRI', o);
-            break;
-          case 0x1b:
-            if (!dup('PASID', o, m.pasid)) take(decodePasid(config, o), (v) => (m.pasid = v), 'PASID', o);
-            break;
-          case 0x23:
-            take(decodeDvsec(config, o), (v) => dvsecs.push(v), 'DVSEC', o);
-            break;
-          default:
-            if (EXT_CAP_NAMES[c.id] === undefined) issues.push(issue('UNKNOWN_ID', o, `ext 0x${c.id.toString(16).padStart(2, '0')}`, 'unknown extended capability id'));
-        }
+        decodeExt(config, c, m, dvsecs, issues);
       }
     }
-  } else if (header === null) {
-    stdEnd = 'denied';
   }
-  return {
+  const f: PciFunction = {
     bdf,
     config,
     header,
@@ -141,4 +116,64 @@ export function decodeFunction(bdf: Bdf, config: ConfigSpace): PciFunction {
     issues,
     walk: { stdEnd, stdEndOffset, extWalked, extEnd, extEndOffset, extEndVersion },
   };
+  return f;
+}
+
+/** A second instance of a capability that should appear once: reported, first one kept. */
+function dup(issues: ConfigIssue[], what: string, off: number, present: unknown): boolean {
+  if (present === undefined) return false;
+  issues.push(issue('BAD_POINTER', off, what, `second ${what} capability at 0x${off.toString(16)} ignored (the first one is decoded)`));
+  return true;
+}
+
+function decodeExt(config: ConfigSpace, c: CapHeader, m: Mutable, dvsecs: DvsecCap[], issues: ConfigIssue[]): void {
+  const o = c.offset;
+  let d: Decoded<unknown>;
+  switch (c.id) {
+    case 0x03:
+      if (dup(issues, 'DSN', o, m.dsn)) return;
+      d = decodeDsn(config, o);
+      if (d.value !== undefined) m.dsn = d.value as NonNullable<Mutable['dsn']>;
+      break;
+    case 0x0d:
+      if (dup(issues, 'ACS', o, m.acs)) return;
+      d = decodeAcs(config, o);
+      if (d.value !== undefined) m.acs = d.value as NonNullable<Mutable['acs']>;
+      break;
+    case 0x0e:
+      if (dup(issues, 'ARI', o, m.ari)) return;
+      d = decodeAri(config, o);
+      if (d.value !== undefined) m.ari = d.value as NonNullable<Mutable['ari']>;
+      break;
+    case 0x0f:
+      if (dup(issues, 'ATS', o, m.ats)) return;
+      d = decodeAts(config, o);
+      if (d.value !== undefined) m.ats = d.value as NonNullable<Mutable['ats']>;
+      break;
+    case 0x10:
+      if (dup(issues, 'SR-IOV', o, m.sriov)) return;
+      d = decodeSriov(config, o);
+      if (d.value !== undefined) m.sriov = d.value as NonNullable<Mutable['sriov']>;
+      break;
+    case 0x13:
+      if (dup(issues, 'PRI', o, m.pri)) return;
+      d = decodePri(config, o);
+      if (d.value !== undefined) m.pri = d.value as NonNullable<Mutable['pri']>;
+      break;
+    case 0x1b:
+      if (dup(issues, 'PASID', o, m.pasid)) return;
+      d = decodePasid(config, o);
+      if (d.value !== undefined) m.pasid = d.value as NonNullable<Mutable['pasid']>;
+      break;
+    case 0x23: {
+      const v = decodeDvsec(config, o);
+      if (v.value) dvsecs.push(v.value);
+      d = v;
+      break;
+    }
+    default:
+      if (EXT_CAP_NAMES[c.id] === undefined) issues.push(issue('UNKNOWN_ID', o, `ext 0x${c.id.toString(16).padStart(2, '0')}`, 'unknown extended capability id'));
+      return;
+  }
+  addIssues(issues, d.issues);
 }

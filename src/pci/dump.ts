@@ -1,6 +1,7 @@
 // Reader for `lspci -x/-xxx/-xxxx` text dumps (pci-config-space.md §1.2; pciutils lib/dump.c,
 // dump_init). Lines -> records -> config spaces. Syntax problems are PARSE issues with
 // "file:line:col"; they never lose the other devices (lspci stops at the first one).
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Bdf, ConfigIssue, ConfigSpace } from './types.js';
 
 export interface DumpFunction {
@@ -19,130 +20,215 @@ export interface DumpParse {
 
 const MAX_LINE = 254; // lib/dump.c reads into a 256-byte buffer: 255+ characters is an error
 
-function hexVal(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
+/** Hex value of each byte, -1 for non-hex. */
+const HEXV = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[97 + i] = 10 + i;
+    t[65 + i] = 10 + i;
+  }
+  return t;
+})();
 
-/** Count leading hex digits of text[s..e). */
-function hexRun(text: string, s: number, e: number): number {
+/** Count leading hex digits of buf[s..e). */
+function hexRun(buf: Uint8Array, s: number, e: number): number {
   let i = s;
-  while (i < e && hexVal(text.charCodeAt(i)) >= 0) i++;
+  while (i < e && HEXV[buf[i]] >= 0) i++;
   return i - s;
 }
 
-function hexNum(text: string, s: number, n: number): number {
+function hexNum(buf: Uint8Array, s: number, n: number): number {
   let v = 0;
-  for (let i = 0; i < n; i++) v = v * 16 + hexVal(text.charCodeAt(s + i));
+  for (let i = 0; i < n; i++) v = v * 16 + HEXV[buf[s + i]];
   return v;
 }
 
-/** Parse an address line `[DDDD:]BB:DD.F ` (domain of 4-6 hex digits) at text[s..e); null if not one. */
-function parseAddress(text: string, s: number, e: number): { bdf: Bdf; end: number } | null {
-  const n1 = hexRun(text, s, e);
+function latin1(buf: Uint8Array, s: number, e: number): string {
+  let r = '';
+  for (let i = s; i < e; i++) r += String.fromCharCode(buf[i]);
+  return r;
+}
+
+/** Parse an address line `[DDDD:]BB:DD.F ` (domain of 4-6 hex digits) at buf[s..e); null if not one. */
+function parseAddress(buf: Uint8Array, s: number, e: number): { bdf: Bdf; end: number } | null {
+  const n1 = hexRun(buf, s, e);
   let domain = 0;
   let p = s;
-  if (n1 >= 4 && n1 <= 6 && text.charCodeAt(s + n1) === 58 /* : */) {
-    domain = hexNum(text, s, n1);
+  if (n1 >= 4 && n1 <= 6 && buf[s + n1] === 58 /* : */) {
+    domain = hexNum(buf, s, n1);
     p = s + n1 + 1;
   } else if (n1 !== 2) return null;
   // BB:DD.F then a space
   if (p + 8 > e) return null;
-  if (hexRun(text, p, p + 2) !== 2 || text.charCodeAt(p + 2) !== 58) return null;
-  if (hexRun(text, p + 3, p + 5) !== 2 || text.charCodeAt(p + 5) !== 46 /* . */) return null;
-  const f = hexVal(text.charCodeAt(p + 6));
-  if (f < 0 || text.charCodeAt(p + 7) !== 32) return null;
-  return { bdf: { domain, bus: hexNum(text, p, 2), dev: hexNum(text, p + 3, 2), fn: f }, end: p + 8 };
+  if (hexRun(buf, p, p + 2) !== 2 || buf[p + 2] !== 58) return null;
+  if (hexRun(buf, p + 3, p + 5) !== 2 || buf[p + 5] !== 46 /* . */) return null;
+  const f = HEXV[buf[p + 6]];
+  if (f < 0 || buf[p + 7] !== 32) return null;
+  return { bdf: { domain, bus: hexNum(buf, p, 2), dev: hexNum(buf, p + 3, 2), fn: f }, end: p + 8 };
 }
 
-class Builder {
-  buf = new Uint8Array(4096).fill(0xff);
-  len = 0;
-  constructor(
-    readonly bdf: Bdf,
-    readonly description: string,
-    readonly line: number,
-  ) {}
-  finish(): DumpFunction {
-    const bytes = this.buf.slice(0, Math.max(this.len, 0));
-    return { bdf: this.bdf, description: this.description, line: this.line, config: { bytes, length: this.len } };
+/** Config bytes are carved out of 1 MiB slabs: one allocation per ~250 functions, not one each. */
+class Slab {
+  private slab = new Uint8Array(0);
+  private pos = 0;
+  take(src: Uint8Array, n: number): Uint8Array {
+    if (this.pos + n > this.slab.length) {
+      this.slab = new Uint8Array(Math.max(1 << 20, n));
+      this.pos = 0;
+    }
+    const v = this.slab.subarray(this.pos, this.pos + n);
+    v.set(src.subarray(0, n));
+    this.pos += (n + 7) & ~7;
+    return v;
+  }
+}
+
+/** Incremental reader: feed it whole lines (a chunk ending after a newline, or the last one). */
+class DumpReader {
+  readonly functions: DumpFunction[] = [];
+  readonly issues: ConfigIssue[] = [];
+  private readonly scratch = new Uint8Array(4096).fill(0xff); // unmentioned bytes read as 0xff (lib/dump.c)
+  private readonly slab = new Slab();
+  private cur: { bdf: Bdf; description: string; line: number } | null = null;
+  private len = 0;
+  private lineNo = 0;
+  constructor(private readonly filename: string) {}
+
+  private parseIssue(line: number, col: number, message: string): void {
+    this.issues.push({ code: 'PARSE', offset: line, cap: 'dump', message, where: `${this.filename}:${line}:${col}` });
+  }
+
+  close(): void {
+    if (this.cur) {
+      const bytes = this.slab.take(this.scratch, this.len);
+      this.scratch.fill(0xff, 0, this.len);
+      this.functions.push({ bdf: this.cur.bdf, description: this.cur.description, line: this.cur.line, config: { bytes, length: this.len } });
+    }
+    this.cur = null;
+    this.len = 0;
+  }
+
+  /** Process the lines in buf[start..end); a final line without newline counts as a line. */
+  feed(buf: Uint8Array, start: number, end: number): void {
+    const scratch = this.scratch;
+    let pos = start;
+    while (pos < end) {
+      const lineNo = ++this.lineNo;
+      let nl = pos;
+      while (nl < end && buf[nl] !== 10) nl++;
+      let e = nl;
+      if (e > pos && buf[e - 1] === 13) e--; // CR before LF
+      const s = pos;
+      pos = nl + 1;
+      if (e - s > MAX_LINE) {
+        this.parseIssue(lineNo, MAX_LINE + 1, 'line too long (lspci rejects lines of 255 or more characters)');
+        continue;
+      }
+      if (e === s) {
+        this.close(); // an empty line ends the current device
+        continue;
+      }
+      if (HEXV[buf[s]] < 0) continue; // decoded text, tabs, prompts: ignored as lspci does
+      // data line: 2-8 hex digits, ": ", then bytes (checked first: by far the most common line)
+      const n = hexRun(buf, s, e);
+      if (n >= 2 && n <= 8 && buf[s + n] === 58 && buf[s + n + 1] === 32) {
+        if (!this.cur) continue; // data before any address line: ignored, as lib/dump.c does
+        let off = hexNum(buf, s, n);
+        let p = s + n + 2;
+        while (p < e) {
+          const h = HEXV[buf[p]];
+          const l = p + 1 < e ? HEXV[buf[p + 1]] : -1;
+          if (h < 0 || l < 0 || (p + 2 < e && buf[p + 2] !== 32)) {
+            this.parseIssue(lineNo, p - s + 1, 'malformed line: expected two hex digits separated by single spaces');
+            break;
+          }
+          if (off >= 4096) {
+            this.parseIssue(lineNo, p - s + 1, `offset 0x${off.toString(16)} is beyond 4096 bytes`);
+            break;
+          }
+          scratch[off++] = (h << 4) | l;
+          p += 3;
+        }
+        if (off > this.len) this.len = Math.min(off, 4096);
+        continue;
+      }
+      const addr = parseAddress(buf, s, e);
+      if (addr) {
+        this.close();
+        this.cur = { bdf: addr.bdf, description: latin1(buf, addr.end, e), line: lineNo };
+        if (addr.bdf.dev > 0x1f || addr.bdf.fn > 7) {
+          this.parseIssue(lineNo, 1, `address ${latin1(buf, s, addr.end - 1)} out of range (device 00-1f, function 0-7)`);
+        }
+      }
+    }
+  }
+
+  /** Count a line that was too long to buffer (see parseDumpFile). */
+  longLine(): void {
+    this.parseIssue(++this.lineNo, MAX_LINE + 1, 'line too long (lspci rejects lines of 255 or more characters)');
   }
 }
 
 /**
- * Parse the text of an lspci hex dump holding any number of functions.
+ * Parse an lspci hex dump holding any number of functions: its text, or its raw bytes.
  * `filename` only labels issues (`where: "file:line:col"`).
  */
-export function parseDump(text: string, filename = '<dump>'): DumpParse {
-  const functions: DumpFunction[] = [];
-  const issues: ConfigIssue[] = [];
-  let cur: Builder | null = null;
-  let lineNo = 0;
-  let pos = 0;
-  const total = text.length;
-  const parseIssue = (line: number, col: number, message: string): void => {
-    issues.push({ code: 'PARSE', offset: line, cap: 'dump', message, where: `${filename}:${line}:${col}` });
-  };
-  const close = (): void => {
-    if (cur) functions.push(cur.finish());
-    cur = null;
-  };
-  while (pos < total) {
-    lineNo++;
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = total;
-    let e = nl;
-    if (e > pos && text.charCodeAt(e - 1) === 13) e--; // CR before LF
-    const s = pos;
-    pos = nl + 1;
-    if (e - s > MAX_LINE) {
-      parseIssue(lineNo, MAX_LINE + 1, 'line too long (lspci rejects lines of 255 or more characters)');
-      continue;
-    }
-    if (e === s) {
-      close(); // an empty line ends the current device
-      continue;
-    }
-    const c0 = text.charCodeAt(s);
-    if (hexVal(c0) < 0) continue; // decoded text, tabs, prompts: ignored as lspci does
-    const addr = parseAddress(text, s, e);
-    if (addr) {
-      close();
-      cur = new Builder(addr.bdf, text.slice(addr.end, e), lineNo);
-      if (addr.bdf.dev > 0x1f || addr.bdf.fn > 7) {
-        parseIssue(lineNo, 1, `address ${text.slice(s, addr.end - 1)} out of range (device 00-1f, function 0-7)`);
-      }
-      continue;
-    }
-    // data line: 2-8 hex digits, ": ", then bytes
-    const n = hexRun(text, s, e);
-    if (n < 2 || n > 8 || text.charCodeAt(s + n) !== 58 || text.charCodeAt(s + n + 1) !== 32) continue;
-    if (!cur) continue; // data before any address line: ignored, as lib/dump.c does
-    const b: Builder = cur;
-    let off = hexNum(text, s, n);
-    let p = s + n + 2;
-    while (p < e) {
-      const h = hexVal(text.charCodeAt(p));
-      const l = p + 1 < e ? hexVal(text.charCodeAt(p + 1)) : -1;
-      const after = p + 2 < e ? text.charCodeAt(p + 2) : 32;
-      if (h < 0 || l < 0 || after !== 32) {
-        parseIssue(lineNo, p - s + 1, 'malformed line: expected two hex digits separated by single spaces');
+export function parseDump(input: string | Uint8Array, filename = '<dump>'): DumpParse {
+  const buf = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
+  const r = new DumpReader(filename);
+  r.feed(buf, 0, buf.length);
+  r.close();
+  return { functions: r.functions, issues: r.issues };
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Parse a dump file in 1 MiB chunks through one reused buffer (big dumps: no file-sized
+ * allocation). Throws only on I/O errors.
+ */
+export function parseDumpFile(path: string, filename = path): DumpParse {
+  const r = new DumpReader(filename);
+  const buf = new Uint8Array(CHUNK + 1024);
+  const fd = openSync(path, 'r');
+  try {
+    let have = 0; // bytes carried over from the previous chunk (an unfinished line)
+    let skipping = false; // inside a line longer than the buffer
+    for (;;) {
+      const n = readSync(fd, buf, have, buf.length - have, null);
+      const end = have + n;
+      if (n === 0) {
+        if (!skipping) r.feed(buf, 0, end);
         break;
       }
-      if (off >= 4096) {
-        parseIssue(lineNo, p - s + 1, `offset 0x${off.toString(16)} is beyond 4096 bytes`);
-        break;
+      let last = end - 1;
+      while (last >= 0 && buf[last] !== 10) last--;
+      if (last < 0 && end < buf.length) {
+        have = end; // no newline yet: read more
+        continue;
       }
-      b.buf[off] = (h << 4) | l;
-      off++;
-      if (off > b.len) b.len = off;
-      p += 3;
+      if (last < 0) {
+        // no newline in a full buffer: a line far too long; skip to the next newline
+        if (!skipping) r.longLine();
+        skipping = true;
+        have = 0;
+        continue;
+      }
+      let from = 0;
+      if (skipping) {
+        from = buf.indexOf(10) + 1;
+        skipping = false;
+      }
+      r.feed(buf, from, last + 1);
+      buf.copyWithin(0, last + 1, end);
+      have = end - last - 1;
     }
+  } finally {
+    closeSync(fd);
   }
-  close();
-  return { functions, issues };
+  r.close();
+  return { functions: r.functions, issues: r.issues };
 }
 
 /** `[DDDD:]BB:DD.F` as lspci prints it (domain only when non-zero or `alwaysDomain`). */

@@ -1,6 +1,6 @@
 // Public API of src/pci: sources (dump, sysfs), decoding, synthetic devices, lspci printer.
 export * from './types.js';
-export { parseDump, formatBdf, type DumpFunction, type DumpParse } from './dump.js';
+export { parseDump, parseDumpFile, formatBdf, type DumpFunction, type DumpParse } from './dump.js';
 export { readSysfsConfig, readSysfsTree, configFromBytes, parseSysfsName, type SysfsConfig, type SysfsFunction } from './sysfs-config.js';
 export { decodeFunction } from './decode.js';
 export { walkStdCaps, walkExtCaps, type WalkResult } from './walk.js';

@@ -9,6 +9,20 @@ import type { CapHeader, CapWalkEnd, ConfigIssue, ConfigSpace } from './types.js
 export const PCI_FIND_CAP_TTL = 48;
 export const PCI_EXT_CAP_TTL = (4096 - 256) / 8;
 
+// Visited-offset maps shared by all walks: an entry equals the current stamp when visited in
+// this walk (no 4 KiB allocation per function; walks are synchronous and never nested).
+const seenStd = new Uint32Array(256);
+const seenExt = new Uint32Array(4096);
+let stamp = 0;
+function nextStamp(): number {
+  if (++stamp === 0xffffffff) {
+    seenStd.fill(0);
+    seenExt.fill(0);
+    stamp = 1;
+  }
+  return stamp;
+}
+
 export interface WalkResult {
   readonly caps: CapHeader[];
   readonly end: CapWalkEnd;
@@ -28,7 +42,8 @@ export function walkStdCaps(cs: ConfigSpace, ptrOffset = 0x34): WalkResult {
   const raw = rd8(cs, ptrOffset);
   if (raw & 3) issues.push(issue('BAD_POINTER', ptrOffset, 'header', `capabilities pointer 0x${raw.toString(16)} misaligned (low bits masked)`));
   let where = raw & ~3;
-  const seen = new Uint8Array(256);
+  const seen = seenStd;
+  const mark = nextStamp();
   let steps = 0;
   let prevLabel = 'header';
   let prevOff = ptrOffset;
@@ -41,10 +56,11 @@ export function walkStdCaps(cs: ConfigSpace, ptrOffset = 0x34): WalkResult {
       issues.push(issue('TRUNCATED', where, prevLabel === 'header' ? 'header' : prevLabel, `capability at 0x${where.toString(16)} is beyond the ${cs.length} readable bytes`));
       return { caps, end: 'denied', endOffset: where, issues };
     }
-    if (seen[where]++) {
+    if (seen[where] === mark) {
       issues.push(issue('LOOP', where, prevLabel, `capability chain revisits 0x${where.toString(16)}`));
       return { caps, end: 'looped', endOffset: where, issues };
     }
+    seen[where] = mark;
     const id = rd8(cs, where);
     if (id === 0xff) {
       issues.push(issue('BROKEN_CHAIN', where, 'cap 0xff', 'capability id 0xff (chain broken)'));
@@ -71,7 +87,8 @@ export function walkExtCaps(cs: ConfigSpace): WalkResult {
   const caps: CapHeader[] = [];
   const issues: ConfigIssue[] = [];
   let where = 0x100;
-  const seen = new Uint8Array(4096);
+  const seen = seenExt;
+  const mark = nextStamp();
   let steps = 0;
   let prevLabel = 'ext list';
   while (true) {
@@ -88,10 +105,11 @@ export function walkExtCaps(cs: ConfigSpace): WalkResult {
     }
     const id = header & 0xffff;
     const version = (header >>> 16) & 0xf;
-    if (seen[where]++) {
+    if (seen[where] === mark) {
       issues.push(issue('LOOP', where, prevLabel, `extended capability chain revisits 0x${where.toString(16)}`));
       return { caps, end: 'looped', endOffset: where, endVersion: version, issues };
     }
+    seen[where] = mark;
     const nextRaw = header >>> 20;
     const label = capLabel(id, true);
     if (nextRaw & 3) issues.push(issue('BAD_POINTER', where + 2, label, `next offset 0x${nextRaw.toString(16)} misaligned (low bits masked)`));

@@ -13,7 +13,8 @@ export function decodeHeader(cs: ConfigSpace): Decoded<Header> {
   const ht = rd8(cs, 0x0e);
   const headerType = ht & 0x7f;
   const capPtrOff = headerType === 2 ? 0x14 : 0x34;
-  const base = {
+  const bridge = headerType === 1 || headerType === 2;
+  const value: { -readonly [K in keyof Header]: Header[K] } = {
     vendorId: rd16(cs, 0x00),
     deviceId: rd16(cs, 0x02),
     command: rd16(cs, 0x04),
@@ -26,16 +27,14 @@ export function decodeHeader(cs: ConfigSpace): Decoded<Header> {
     multifunction: (ht & 0x80) !== 0,
     capabilitiesPointer: status & PCI_STATUS_CAP_LIST ? rd8(cs, capPtrOff) & ~3 : null,
   };
-  const issues = [];
-  if (headerType > 2) issues.push(issue('UNKNOWN_ID', 0x0e, 'header', `unknown header type ${headerType}`));
-  if (headerType === 1) {
-    return { value: { ...base, primaryBus: rd8(cs, 0x18), secondaryBus: rd8(cs, 0x19), subordinateBus: rd8(cs, 0x1a) }, issues };
-  }
   if (headerType === 0) {
-    return { value: { ...base, subsystemVendorId: rd16(cs, 0x2c), subsystemId: rd16(cs, 0x2e) }, issues };
+    value.subsystemVendorId = rd16(cs, 0x2c);
+    value.subsystemId = rd16(cs, 0x2e);
+  } else if (bridge) {
+    value.primaryBus = rd8(cs, 0x18);
+    value.secondaryBus = rd8(cs, 0x19);
+    value.subordinateBus = rd8(cs, 0x1a);
   }
-  if (headerType === 2) {
-    return { value: { ...base, primaryBus: rd8(cs, 0x18), secondaryBus: rd8(cs, 0x19), subordinateBus: rd8(cs, 0x1a) }, issues };
-  }
-  return { value: base, issues };
+  if (headerType > 2) return { value, issues: [issue('UNKNOWN_ID', 0x0e, 'header', `unknown header type ${headerType}`)] };
+  return { value, issues: [] };
 }
