@@ -208,7 +208,7 @@ const expectSchema = obj({
 
 export const scenarioSchema: Schema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://dmagate.dev/schema/scenario.json',
+  $id: 'urn:dmagate:scenario:1',
   title: 'dmagate scenario',
   description: 'A platform, a kernel variant, events, and optional expectations (docs/scenario.md).',
   ...obj(

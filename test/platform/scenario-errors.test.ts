@@ -167,3 +167,10 @@ test('dump config: a missing dump file is a DUMP error at config.dump', () => {
   assert.equal(formatPath(e.path), 'platform.devices[1].config.dump');
   assert.deepEqual(e.linePos, { line: 12, col: 23 });
 });
+
+test('duplicate key: a YAML error at the second key', () => {
+  const errs = load(edit(13, '      driver: { name: foo, name: bar }'));
+  assert.equal(errs.length, 1);
+  assert.equal(errs[0].code, 'YAML_SYNTAX');
+  assert.deepEqual(errs[0].linePos, { line: 13, col: 28 });
+});
