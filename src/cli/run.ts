@@ -92,6 +92,16 @@ function atsCell(d: DeviceObs): string {
   return d.stu === null ? 'on' : `on (STU ${d.stu})`;
 }
 
+function notes(d: DeviceObs): string {
+  const n: string[] = [];
+  if (d.untrusted) n.push('untrusted');
+  if (d.isVf) n.push('VF');
+  if (d.requireDirect) n.push(`require_direct (RMR ${d.rmrReachable ? 'reachable' : 'NOT reachable'})`);
+  if (d.accepted) n.push('accepted');
+  if (d.optedIn) n.push('opted in');
+  return n.join(', ');
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
@@ -104,11 +114,11 @@ function platformLine(p: Platform): string {
 
 /** The per-device table: domain, ATS (+STU), Translated accepted, untranslated reach, MSI, CXL.cache HPA. */
 export function deviceTable(p: Platform, r: SimResult): string {
-  const rows: string[][] = [['device', 'driver', 'group', 'domain', 'ATS', 'Translated', 'untranslated', 'MSI', 'CXL.cache HPA']];
+  const rows: string[][] = [['device', 'driver', 'group', 'domain', 'ATS', 'Translated', 'untranslated', 'MSI', 'CXL.cache HPA', 'notes']];
   for (const dev of p.devices) {
     const d = r.final.devices[dev.name];
     if (!d || !d.present) {
-      rows.push([dev.name, '-', '-', 'not present', '-', '-', '-', '-', '-']);
+      rows.push([dev.name, '-', '-', 'not present', '-', '-', '-', '-', '-', '']);
       continue;
     }
     rows.push([
@@ -121,6 +131,7 @@ export function deviceTable(p: Platform, r: SimResult): string {
       d.untranslated,
       d.msi,
       d.cxlCache ? yn(d.cxlHpa) : '-',
+      notes(d),
     ]);
   }
   return table(rows);
