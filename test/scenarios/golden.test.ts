@@ -10,6 +10,8 @@ import { kernelModel } from '../../src/kernel/model.js';
 import { formatError } from '../../src/platform/errors.js';
 import { loadScenarioFile } from '../../src/platform/scenario.js';
 import { simulate } from '../../src/platform/simulate.js';
+import { withIommu } from '../../src/platform/transform.js';
+import { IOMMU_IDS } from '../../src/platform/types.js';
 
 const DIR = fileURLToPath(new URL('../../scenarios/golden/', import.meta.url));
 const FILES = readdirSync(DIR).filter((n) => /^\d\d-.*\.ya?ml$/.test(n)).sort();
@@ -32,4 +34,19 @@ for (const name of FILES) {
       `steps:\n${trace}`,
     );
   });
+}
+
+// Cases 1 and 2 say "any IOMMU" / "no IOMMU enables ATS": the same files under every platform.
+for (const name of ['01-untrusted-cxl-no-ats.yaml', '02-noats-cxl.yaml']) {
+  for (const id of IOMMU_IDS) {
+    test(`golden ${name} on ${id}`, () => {
+      const r = loadScenarioFile(join(DIR, name));
+      assert.ok(r.scenario, r.errors?.map(formatError).join('\n'));
+      const res = simulate(kernelModel, { ...r.scenario, platform: withIommu(r.scenario.platform, id) });
+      assert.deepEqual(
+        res.expectations.filter((e) => !e.ok).map((e) => `${e.what}: expected ${JSON.stringify(e.expected)}, got ${JSON.stringify(e.actual)}`),
+        [],
+      );
+    });
+  }
 }
