@@ -134,7 +134,13 @@ export function loadScenario(text: string, file: string, opts: LoadOptions = {})
       }),
     };
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // yaml refuses alias expansion beyond maxAliasCount (a "billion laughs" document)
+    return { errors: [{ code: 'YAML_SYNTAX', message: e instanceof Error ? e.message : String(e), path: [] }] };
+  }
   const issues: PathIssue[] = schemaIssues(value === null || value === undefined ? {} : value).map((s) => ({ ...s }));
   const root = isRec(value) ? value : {};
   const badConfig = new Set<number>();

@@ -174,3 +174,11 @@ test('duplicate key: a YAML error at the second key', () => {
   assert.equal(errs[0].code, 'YAML_SYNTAX');
   assert.deepEqual(errs[0].linePos, { line: 13, col: 28 });
 });
+
+test('alias expansion bombs are an error, not an exception', () => {
+  const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 0; i < 8; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`);
+  const r = loadScenario(lines.join('\n'), '/tmp/bomb.yaml');
+  assert.ok(r.errors);
+  assert.equal(r.errors[0].code, 'YAML_SYNTAX');
+});
