@@ -79,11 +79,15 @@ export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** The worker entry beside this file: .ts under tsx (tests), .js from dist/. The Worker
- * inherits process.execArgv, so `--import tsx` carries over. */
-function workerUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./matrix-worker${ext}`, import.meta.url);
+/** A worker running matrix-worker beside this file: the .js from dist/ directly; under tsx
+ * (tests, development) the .ts, after registering tsx inside the worker, because Node 20
+ * workers do not apply the parent's `--import` hooks. */
+function startWorker(init: WorkerInit): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./matrix-worker.js', import.meta.url), { workerData: init });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./matrix-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: init });
 }
 
 export interface WorkerInit {
@@ -124,20 +128,32 @@ export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: M
         const req: WorkerRequest = { idx: next, cell: cells[next] };
         next++;
         w.postMessage(req);
-      } else void w.terminate();
+      } else {
+        retired.add(w);
+        void w.terminate();
+      }
     };
+    const retired = new Set<Worker>();
     for (let j = 0; j < jobs; j++) {
-      const w = new Worker(workerUrl(), { workerData: init });
+      const w = startWorker(init);
       workers.push(w);
       w.on('message', (m: WorkerReply) => {
         if (m.error !== undefined || m.cell === undefined) return fail(new Error(m.error ?? 'worker sent no cell'));
         out[m.idx] = m.cell;
         done++;
         o.onProgress?.(done, cells.length);
-        if (done === cells.length) resolve();
-        else feed(w);
+        if (done === cells.length) {
+          for (const x of workers) {
+            retired.add(x);
+            void x.terminate();
+          }
+          resolve();
+        } else feed(w);
       });
       w.on('error', fail);
+      w.on('exit', (code) => {
+        if (!retired.has(w)) fail(new Error(`matrix worker exited early (code ${code})`));
+      });
       feed(w);
     }
   });
