@@ -7,7 +7,7 @@ import { enabledEvents } from './enabled.js';
 import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReevaluateAts } from './iommu/core.js';
 import { observe } from './observe.js';
 import { initialState, stateKey, type KState } from './state.js';
-import { OK, dev, fail, log, newTx, setDev, type Tx } from './tx.js';
+import { OK, commit, dev, fail, log, newTx, setDev, type Tx } from './tx.js';
 import type { KEvent, KReturn, KernelModel, StepResult } from './types.js';
 import type { Variant } from './variants.js';
 import { guestEats, vfioAttach, vfioBind, vfioDetach } from './vfio/vfio.js';
@@ -61,7 +61,7 @@ export function step(p: Platform, v: Variant, s: KState, e: KEvent): StepResult<
   const ret = apply(tx, e);
   // a refused event keeps what the kernel keeps: our functions refuse before they change state,
   // except where the kernel itself keeps partial effects (a VFIO claim before a failed attach)
-  return { state: tx.s, trace: tx.trace, ret };
+  return { state: commit(tx), trace: tx.trace, ret };
 }
 
 export const kernelModel: KernelModel<KState> = {

@@ -7,9 +7,8 @@ import { msiDelivery } from './iommu/msi.js';
 import { iommuOpsFor } from './iommu/registry.js';
 import { platIndex } from './platform-index.js';
 import { profileOf } from './profiles.js';
-import { pvecGet } from './pvec.js';
 import type { KState } from './state.js';
-import { newTx, type Tx } from './tx.js';
+import { devAt, grpAt, newTx, type Tx } from './tx.js';
 import type { DeviceObs, DomainKind, Observation, Reach } from './types.js';
 import type { Variant } from './variants.js';
 
@@ -20,7 +19,7 @@ function reachOf(tx: Tx, name: string, dom: DomainKind): Reach {
   if (dom === 'unmanaged' || dom === 'nested') return 'mapped';
   if (dom === 'rmr-blocking') return 'reserved'; // D5: only the validated RMR ranges
   const ix = tx.ix;
-  const members = ix.groups[ix.byName.get(name)!.group].members.map((m) => ({ i: ix.devs[m], d: pvecGet(tx.s.devs, m) })).filter((x) => x.d.present && x.d.probeErr === null);
+  const members = ix.groups[ix.byName.get(name)!.group].members.map((m) => ({ i: ix.devs[m], d: devAt(tx, m) })).filter((x) => x.d.present && x.d.probeErr === null);
   if (dom === 'dma' || dom === 'dma-fq') {
     if (members.some((x) => x.d.dmaUser)) return 'mapped'; // a DMA-API driver maps into the shared domain
     if (members.some((x) => x.i.hasDirectRegions)) return 'reserved'; // R4.11 direct mappings
@@ -42,7 +41,7 @@ export function observeDevice(tx: Tx, name: string): DeviceObs {
   const dom: DomainKind = probed ? (x.domain ?? 'none') : 'none';
   const ops = iommuOpsFor(tx.p);
   const tr = probed && ops.translatedAccepted(x);
-  const pfStu = i.physfn === null ? d.pci.atsStu : pvecGet(tx.s.devs, i.physfn).pci.atsStu;
+  const pfStu = i.physfn === null ? d.pci.atsStu : devAt(tx, i.physfn).pci.atsStu;
   const usesMsi = d.drv === 'own' && desc.driver !== null && desc.driver.usesMsi;
   return {
     name,
@@ -59,7 +58,7 @@ export function observeDevice(tx: Tx, name: string): DeviceObs {
     usesMsi,
     group: probed ? tx.ix.groups[i.group].id : null,
     domain: dom,
-    groupOwned: probed && pvecGet(tx.s.groups, i.group).owner !== null,
+    groupOwned: probed && grpAt(tx, i.group).owner !== null,
     pasidsAttached: d.pasid ? 1 : 0,
     pciPasidEnabled: d.pci.pasidEnabled,
     atsEnabled: d.pci.atsEnabled,

@@ -1,9 +1,9 @@
 // A persistent vector: plain nested arrays with structural sharing, so that replacing one
-// device's (or one group's) state costs O(32 · log32 N) instead of copying all N entries.
+// device's (or one group's) state costs O(8 · log8 N) instead of copying all N entries.
 // This keeps `step` O(log N) per event on 100,000-function platforms (bench/model-bench.ts)
 // while the state stays plain immutable data (ARCHITECTURE.md "State is plain, immutable data").
 
-const BITS = 5;
+const BITS = 3;
 const WIDTH = 1 << BITS;
 
 /** Leaves at depth 0 hold values; inner nodes hold child arrays. */

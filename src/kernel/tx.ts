@@ -14,12 +14,15 @@ export interface Tx {
   readonly v: Variant;
   readonly ix: PlatIndex;
   readonly prof: Profile;
-  s: KState;
+  /** The state the step started from; changes collect in the dirty maps until `commit`. */
+  readonly base: KState;
+  readonly devDirty: Map<number, DevState>;
+  readonly grpDirty: Map<number, GroupState>;
   readonly trace: TraceEntry[];
 }
 
 export function newTx(p: Platform, v: Variant, s: KState): Tx {
-  return { p, v, ix: platIndex(p), prof: profileOf(v), s, trace: [] };
+  return { p, v, ix: platIndex(p), prof: profileOf(v), base: s, devDirty: new Map(), grpDirty: new Map(), trace: [] };
 }
 
 export const OK: KReturn = { ok: true };
@@ -35,25 +38,41 @@ export function info(tx: Tx, name: string): DevInfo {
 export function ginfo(tx: Tx, name: string): GroupInfo {
   return tx.ix.groups[info(tx, name).group];
 }
+export function devAt(tx: Tx, i: number): DevState {
+  return tx.devDirty.get(i) ?? pvecGet(tx.base.devs, i);
+}
 export function dev(tx: Tx, name: string): DevState {
-  return pvecGet(tx.s.devs, info(tx, name).i);
+  return devAt(tx, info(tx, name).i);
 }
 export function setDev(tx: Tx, name: string, patch: Partial<DevState>): void {
   const i = info(tx, name).i;
-  tx.s = { ...tx.s, devs: pvecSet(tx.s.devs, i, { ...pvecGet(tx.s.devs, i), ...patch }) };
+  tx.devDirty.set(i, { ...devAt(tx, i), ...patch });
+}
+export function grpAt(tx: Tx, g: number): GroupState {
+  return tx.grpDirty.get(g) ?? pvecGet(tx.base.groups, g);
 }
 export function grp(tx: Tx, name: string): GroupState {
-  return pvecGet(tx.s.groups, info(tx, name).group);
+  return grpAt(tx, info(tx, name).group);
 }
 export function setGrp(tx: Tx, name: string, patch: Partial<GroupState>): void {
   const g = info(tx, name).group;
-  tx.s = { ...tx.s, groups: pvecSet(tx.s.groups, g, { ...pvecGet(tx.s.groups, g), ...patch }) };
+  tx.grpDirty.set(g, { ...grpAt(tx, g), ...patch });
+}
+
+/** The step's resulting state: the dirty entries written into the persistent vectors once
+ * (unchanged entries keep sharing structure with the base state). */
+export function commit(tx: Tx): KState {
+  let devs = tx.base.devs;
+  for (const [i, d] of tx.devDirty) devs = pvecSet(devs, i, d);
+  let groups = tx.base.groups;
+  for (const [g, x] of tx.grpDirty) groups = pvecSet(groups, g, x);
+  return devs === tx.base.devs && groups === tx.base.groups ? tx.base : { devs, groups };
 }
 /** Present members of `name`'s group (itself included), in platform order. */
 export function presentMembers(tx: Tx, name: string): string[] {
   return ginfo(tx, name)
     .members.map((m) => tx.ix.devs[m].name)
-    .filter((n) => pvecGet(tx.s.devs, info(tx, n).i).present);
+    .filter((n) => dev(tx, n).present);
 }
 
 /** One trace line: kernel function, device, rule id, what it did. */
