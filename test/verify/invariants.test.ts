@@ -130,6 +130,9 @@ test('fun.cxl-cache-works: trusted, accepted, own driver, default domain => ATS 
   assert.equal(st('fun.cxl-cache-works', obsOf(dev({ ...ready, driver: 'vfio-pci' }))).premise, false);
   assert.equal(st('fun.cxl-cache-works', obsOf(dev({ ...ready, untrusted: true }))).premise, false);
   assert.equal(st('fun.cxl-cache-works', obsOf(dev({ ...ready, domain: 'blocked' }))).premise, false);
+  // Acceptance gates the premise only where it has a kernel effect (boot-dma-security).
+  assert.equal(st('fun.cxl-cache-works', obsOf(dev({ ...ready, accepted: false })), 'boot-dma-security,park=blocked').premise, false);
+  assert.equal(st('fun.cxl-cache-works', obsOf(dev({ ...ready, accepted: false }))).premise, true);
   // Under D1 only once opted in.
   assert.equal(st('fun.cxl-cache-works', obsOf(dev({ ...ready })), 'cxl-ats-opt-in').premise, false);
   assert.equal(st('fun.cxl-cache-works', obsOf(dev({ ...ready, optedIn: true })), 'cxl-ats-opt-in').ok, false);
@@ -186,9 +189,12 @@ test('fun.accepted-binds: only -EBUSY/-EPERM/-EINVAL refusals of an accepted dev
     assert.deepEqual(tr('fun.accepted-binds', o, bind, { ok: false, errno, why: 'documented' }, o), { premise: true, ok: true });
   }
   assert.deepEqual(tr('fun.accepted-binds', o, bind, OK, o), { premise: true, ok: true });
-  // Unaccepted device, or another event: not the premise.
+  // Unaccepted device under boot-dma-security, or another event: not the premise.
   const un = obsOf(dev({ accepted: false }));
-  assert.equal(tr('fun.accepted-binds', un, bind, { ok: false, errno: 'EPROBE_DEFER', why: '' }, un).premise, false);
+  const bds = 'boot-dma-security,park=blocked';
+  assert.equal(tr('fun.accepted-binds', un, bind, { ok: false, errno: 'EPROBE_DEFER', why: '' }, un, bds).premise, false);
+  // Outside boot-dma-security accept has no kernel effect (Semantics): every device counts.
+  assert.equal(tr('fun.accepted-binds', un, bind, { ok: false, errno: 'EPROBE_DEFER', why: '' }, un).ok, false);
   assert.equal(tr('fun.accepted-binds', o, { kind: 'unbind', dev: 'dev' }, { ok: false, errno: 'ENODEV', why: '' }, o).premise, false);
 });
 

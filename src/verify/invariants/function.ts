@@ -4,7 +4,7 @@
 import type { Errno } from '../../kernel/types.js';
 import type { Check, Invariant, StateInvariant, TransitionInvariant } from '../types.js';
 import { APPLIES, VACUOUS } from '../types.js';
-import { alwaysOn, atsCapable, forDevices, isBlocked, ownDriverBound } from './helpers.js';
+import { alwaysOn, atsCapable, effectivelyAccepted, forDevices, isBlocked, ownDriverBound } from './helpers.js';
 
 export const cxlCacheWorks: StateInvariant = {
   id: 'fun.cxl-cache-works',
@@ -19,7 +19,7 @@ export const cxlCacheWorks: StateInvariant = {
       (d) =>
         d.cxlCache &&
         !d.untrusted &&
-        d.accepted &&
+        effectivelyAccepted(ctx, d) &&
         ownDriverBound(ctx, d) &&
         (d.domain === 'dma' || d.domain === 'dma-fq' || d.domain === 'identity') &&
         (!ctx.v.cxlAtsOptIn || d.optedIn),
@@ -117,10 +117,10 @@ export const acceptedBinds: TransitionInvariant = {
   statement: "an accepted device's driver binds, barring documented conflicts such as a non-viable VFIO group",
   source: 'R4.24, R6.2; D3 step 5',
   applies: () => APPLIES,
-  check: (_ctx, before, e, ret): Check => {
+  check: (ctx, before, e, ret): Check => {
     if (e.kind !== 'bind' && e.kind !== 'vfio-bind') return VACUOUS;
     const d = before.devices[e.dev];
-    if (d === undefined || !d.present || !d.accepted) return VACUOUS;
+    if (d === undefined || !d.present || !effectivelyAccepted(ctx, d)) return VACUOUS;
     if (ret.ok || ALLOWED_BIND_REFUSALS.includes(ret.errno)) return { premise: true, ok: true };
     return { premise: true, ok: false, detail: `${e.kind}(${e.dev}) of an accepted device refused with -${ret.errno}: ${ret.why}` };
   },

@@ -86,3 +86,11 @@ export function ownDriverBound(ctx: Ctx, d: DeviceObs): boolean {
   const own = ctx.desc.get(d.name)?.driver?.name;
   return d.driver !== null && d.driver !== 'vfio-pci' && (own === undefined || d.driver === own);
 }
+
+/** Accepted for the function invariants' premises: outside boot-dma-security `accept` has
+ * no kernel effect (Semantics), so a device that was not accepted is, to the kernel, the
+ * same as one that was; the model need not even offer the event there. The security
+ * invariants keep the literal flag. */
+export function effectivelyAccepted(ctx: Ctx, d: DeviceObs): boolean {
+  return d.accepted || !ctx.v.bootDmaSecurity;
+}
