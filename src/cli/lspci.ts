@@ -85,6 +85,52 @@ export function functionToJson(f: PciFunction): unknown {
 
 const jsonReplacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? '0x' + v.toString(16) : v);
 
+interface StreamResult {
+  readonly status: 'ok' | 'unsorted' | 'domain';
+  readonly out: string[];
+  readonly err: string;
+  readonly parseIssues: ConfigIssue[];
+}
+
+/**
+ * Text output for a dump already in lspci's order (the usual case): parse, decode and print
+ * one function at a time through one reused buffer. Gives up ('unsorted') at the first
+ * function out of order, and ('domain') at a non-zero domain when printing without domains.
+ */
+function streamDump(file: string, slot: SlotFilter | null, wanted: (f: PciFunction) => boolean, verbose: number, showDomain: boolean): StreamResult {
+  const out: string[] = [];
+  let chunk = '';
+  let err = '';
+  let status: StreamResult['status'] = 'ok';
+  let prev: Bdf | null = null;
+  const p = parseDumpFile(file, file, (x) => {
+    if (prev && cmpBdf(prev, x.bdf) > 0) {
+      status = 'unsorted';
+      return false;
+    }
+    if (x.bdf.domain !== 0 && !showDomain) {
+      status = 'domain';
+      return false;
+    }
+    prev = x.bdf;
+    if (slot && !matchSlot(slot, x.bdf)) return true;
+    const f = decodeFunction(x.bdf, x.config);
+    if (!wanted(f)) return true;
+    chunk += printFunction(f, { verbose, showDomain });
+    if (chunk.length > 1 << 20) {
+      out.push(chunk);
+      chunk = '';
+    }
+    if (f.issues.length) {
+      const bdf = formatBdf(f.bdf, showDomain);
+      for (const i of f.issues) err += issueLine(file, bdf, i);
+    }
+    return true;
+  });
+  out.push(chunk);
+  return { status, out, err, parseIssues: p.issues };
+}
+
 export function runLspci(o: LspciOptions): LspciResult {
   let slot: SlotFilter | null = null;
   let id: IdFilter | null = null;
@@ -95,46 +141,59 @@ export function runLspci(o: LspciOptions): LspciResult {
     return { out: [], err: `dmagate: lspci: ${(e as Error).message}\n`, code: 2 };
   }
   if (o.file !== undefined && o.sysfs !== undefined) return { out: [], err: 'dmagate: lspci: give either -F or --sysfs, not both\n', code: 2 };
+  const wanted = (f: PciFunction): boolean => {
+    if (!id) return true;
+    const h = f.header;
+    return h !== null && matchId(id, h.vendorId, h.deviceId, (h.classCode << 8) | h.subclass, h.progIf);
+  };
+  if (o.file !== undefined && !o.json && existsSync(o.file)) {
+    try {
+      let r = streamDump(o.file, slot, wanted, o.verbose, false);
+      if (r.status === 'domain') r = streamDump(o.file, slot, wanted, o.verbose, true);
+      if (r.status === 'ok') {
+        const perr = r.parseIssues.map((i) => `dmagate: ${i.where ?? o.file}: ${i.message}\n`).join('');
+        return { out: r.out, err: perr + r.err, code: r.parseIssues.length ? 1 : 0 };
+      }
+    } catch {
+      // unreadable file: reported below by the collecting path
+    }
+  }
   const src = loadSource(o);
   if (typeof src === 'string') return { out: [], err: `dmagate: lspci: ${src}\n`, code: 2 };
   const items = src.items.filter((x) => !slot || matchSlot(slot, x.bdf));
   items.sort((a, b) => cmpBdf(a.bdf, b.bdf));
   let err = src.errors.map((e) => `dmagate: ${e}\n`).join('');
   for (const i of src.issues) err += `dmagate: ${i.where ?? src.label}: ${i.message}\n`;
-  const fns: { f: PciFunction; label: string; extra: ConfigIssue[] }[] = [];
-  for (const x of items) {
-    const f = decodeFunction(x.bdf, x.config);
-    if (id) {
-      const h = f.header;
-      if (!h || !matchId(id, h.vendorId, h.deviceId, (h.classCode << 8) | h.subclass, h.progIf)) continue;
-    }
-    fns.push({ f, label: x.label, extra: x.issues });
-  }
   const code = src.issues.length ? 1 : 0;
   if (o.json) {
-    const doc = {
-      source: src.label,
-      functions: fns.map((x) => functionToJson(x.f)),
-      issues: [
-        ...src.issues.map((i) => ({ ...i, bdf: null })),
-        ...fns.flatMap((x) => [...x.extra, ...x.f.issues].map((i) => ({ ...i, bdf: formatBdf(x.f.bdf, true) }))),
-      ],
-      errors: src.errors,
-    };
-    return { out: [JSON.stringify(doc, jsonReplacer, 2) + '\n'], err: '', code };
+    const fns: PciFunction[] = [];
+    const issues: unknown[] = src.issues.map((i) => ({ ...i, bdf: null }));
+    for (const x of items) {
+      const f = decodeFunction(x.bdf, x.config);
+      if (!wanted(f)) continue;
+      fns.push(f);
+      for (const i of [...x.issues, ...f.issues]) issues.push({ ...i, bdf: formatBdf(f.bdf, true) });
+    }
+    const doc = { source: src.label, functions: fns.map(functionToJson), issues, errors: src.errors };
+    return { out: [JSON.stringify(doc, jsonReplacer, 2) + '\n'], err, code };
   }
-  const showDomain = fns.some((x) => x.f.bdf.domain !== 0);
+  // Decode and print one function at a time: nothing decoded outlives its own output.
+  const showDomain = items.some((x) => x.bdf.domain !== 0);
   const out: string[] = [];
   let chunk = '';
-  for (const x of fns) {
-    chunk += printFunction(x.f, { verbose: o.verbose, showDomain });
+  for (const x of items) {
+    const f = decodeFunction(x.bdf, x.config);
+    if (!wanted(f)) continue;
+    chunk += printFunction(f, { verbose: o.verbose, showDomain });
     if (chunk.length > 1 << 20) {
       out.push(chunk);
       chunk = '';
     }
-    const bdf = formatBdf(x.f.bdf, showDomain);
-    for (const i of x.extra) err += issueLine(x.label, bdf, i);
-    for (const i of x.f.issues) err += issueLine(x.label, bdf, i);
+    if (x.issues.length || f.issues.length) {
+      const bdf = formatBdf(f.bdf, showDomain);
+      for (const i of x.issues) err += issueLine(x.label, bdf, i);
+      for (const i of f.issues) err += issueLine(x.label, bdf, i);
+    }
   }
   out.push(chunk);
   return { out, err, code };

@@ -68,32 +68,97 @@ function parseAddress(buf: Uint8Array, s: number, e: number): { bdf: Bdf; end: n
   return { bdf: { domain, bus: hexNum(buf, p, 2), dev: hexNum(buf, p + 3, 2), fn: f }, end: p + 8 };
 }
 
-/** Config bytes are carved out of 1 MiB slabs: one allocation per ~250 functions, not one each. */
+/** Config bytes are written straight into 1 MiB slabs: each function reserves 4096 bytes
+ * (pre-filled with 0xff: unmentioned bytes read as 0xff, lib/dump.c) and keeps what it used. */
+const ALL_ONES = new Uint8Array(4096).fill(0xff);
+
 class Slab {
-  private slab = new Uint8Array(0);
-  private pos = 0;
-  take(src: Uint8Array, n: number): Uint8Array {
-    if (this.pos + n > this.slab.length) {
-      this.slab = new Uint8Array(Math.max(1 << 20, n));
-      this.pos = 0;
+  buf = new Uint8Array(0);
+  base = 0; // start of the current reservation
+  /** Streaming: one 4096-byte buffer reused by every function (fresh memory costs page faults). */
+  constructor(private readonly reuse = false) {}
+  reserve(): void {
+    if (this.reuse) {
+      if (this.buf.length === 0) this.buf = new Uint8Array(4096);
+      this.buf.set(ALL_ONES, 0);
+      return;
     }
-    const v = this.slab.subarray(this.pos, this.pos + n);
-    v.set(src.subarray(0, n));
-    this.pos += (n + 7) & ~7;
+    if (this.base + 4096 > this.buf.length) {
+      this.buf = new Uint8Array(1 << 20);
+      this.base = 0;
+    }
+    this.buf.set(ALL_ONES, this.base); // TypedArray.set is a memmove; fill() of a range is not
+  }
+  /** Keep `n` bytes of the reservation; returns them. */
+  commit(n: number): Uint8Array {
+    if (this.reuse) return this.buf.subarray(0, n);
+    const v = this.buf.subarray(this.base, this.base + n);
+    this.base += (n + 7) & ~7;
     return v;
   }
+}
+
+/** Syntax error found by the last parseDataLine call (column, message), or col 0. */
+const dataErr = { col: 0, message: '' };
+
+/**
+ * Store the bytes of data line buf[s..e) (offset of n hex digits) into out[base + offset] and
+ * return the offset after the last byte stored; a syntax error stops the line and is left in
+ * `dataErr`. Kept apart from the reader so this hot loop is optimised on its own.
+ */
+function parseDataLine(buf: Uint8Array, s: number, e: number, n: number, out: Uint8Array, base: number): number {
+  const start = hexNum(buf, s, n);
+  let off = start;
+  let p = s + n + 2;
+  dataErr.col = 0;
+  // lspci's own layout: exactly 16 bytes "hh" separated by single spaces
+  if (e - p === 47 && off <= 4096 - 16) {
+    let ok = 0;
+    for (let i = 0; i < 16; i++, p += 3) {
+      const h = HEXV[buf[p]];
+      const l = HEXV[buf[p + 1]];
+      ok |= h | l | (i < 15 && buf[p + 2] !== 32 ? -1 : 0);
+      out[base + off + i] = (h << 4) | l;
+    }
+    if (ok >= 0) return off + 16;
+    out.fill(0xff, base + off, base + off + 16); // undo, then find the column the careful way
+    p = s + n + 2;
+  }
+  while (p < e) {
+    const h = HEXV[buf[p]];
+    const l = p + 1 < e ? HEXV[buf[p + 1]] : -1;
+    if (h < 0 || l < 0 || (p + 2 < e && buf[p + 2] !== 32)) {
+      dataErr.col = p - s + 1;
+      dataErr.message = 'malformed line: expected two hex digits separated by single spaces';
+      break;
+    }
+    if (off >= 4096) {
+      dataErr.col = p - s + 1;
+      dataErr.message = `offset 0x${off.toString(16)} is beyond 4096 bytes`;
+      break;
+    }
+    out[base + off++] = (h << 4) | l;
+    p += 3;
+  }
+  return Math.min(off, 4096);
 }
 
 /** Incremental reader: feed it whole lines (a chunk ending after a newline, or the last one). */
 class DumpReader {
   readonly functions: DumpFunction[] = [];
   readonly issues: ConfigIssue[] = [];
-  private readonly scratch = new Uint8Array(4096).fill(0xff); // unmentioned bytes read as 0xff (lib/dump.c)
-  private readonly slab = new Slab();
+  private readonly slab: Slab;
   private cur: { bdf: Bdf; description: string; line: number } | null = null;
   private len = 0;
   private lineNo = 0;
-  constructor(private readonly filename: string) {}
+  /** Set by the callback returning false: stop reading. */
+  stopped = false;
+  constructor(
+    private readonly filename: string,
+    private readonly onFunction?: (f: DumpFunction) => boolean | void,
+  ) {
+    this.slab = new Slab(onFunction !== undefined);
+  }
 
   private parseIssue(line: number, col: number, message: string): void {
     this.issues.push({ code: 'PARSE', offset: line, cap: 'dump', message, where: `${this.filename}:${line}:${col}` });
@@ -101,9 +166,10 @@ class DumpReader {
 
   close(): void {
     if (this.cur) {
-      const bytes = this.slab.take(this.scratch, this.len);
-      this.scratch.fill(0xff, 0, this.len);
-      this.functions.push({ bdf: this.cur.bdf, description: this.cur.description, line: this.cur.line, config: { bytes, length: this.len } });
+      const bytes = this.slab.commit(this.len);
+      const f = { bdf: this.cur.bdf, description: this.cur.description, line: this.cur.line, config: { bytes, length: this.len } };
+      if (!this.onFunction) this.functions.push(f);
+      else if (this.onFunction(f) === false) this.stopped = true;
     }
     this.cur = null;
     this.len = 0;
@@ -111,9 +177,9 @@ class DumpReader {
 
   /** Process the lines in buf[start..end); a final line without newline counts as a line. */
   feed(buf: Uint8Array, start: number, end: number): void {
-    const scratch = this.scratch;
+    const slab = this.slab;
     let pos = start;
-    while (pos < end) {
+    while (pos < end && !this.stopped) {
       const lineNo = ++this.lineNo;
       let nl = pos;
       while (nl < end && buf[nl] !== 10) nl++;
@@ -134,28 +200,15 @@ class DumpReader {
       const n = hexRun(buf, s, e);
       if (n >= 2 && n <= 8 && buf[s + n] === 58 && buf[s + n + 1] === 32) {
         if (!this.cur) continue; // data before any address line: ignored, as lib/dump.c does
-        let off = hexNum(buf, s, n);
-        let p = s + n + 2;
-        while (p < e) {
-          const h = HEXV[buf[p]];
-          const l = p + 1 < e ? HEXV[buf[p + 1]] : -1;
-          if (h < 0 || l < 0 || (p + 2 < e && buf[p + 2] !== 32)) {
-            this.parseIssue(lineNo, p - s + 1, 'malformed line: expected two hex digits separated by single spaces');
-            break;
-          }
-          if (off >= 4096) {
-            this.parseIssue(lineNo, p - s + 1, `offset 0x${off.toString(16)} is beyond 4096 bytes`);
-            break;
-          }
-          scratch[off++] = (h << 4) | l;
-          p += 3;
-        }
-        if (off > this.len) this.len = Math.min(off, 4096);
+        const off = parseDataLine(buf, s, e, n, slab.buf, slab.base);
+        if (dataErr.col) this.parseIssue(lineNo, dataErr.col, dataErr.message);
+        if (off > this.len) this.len = off;
         continue;
       }
       const addr = parseAddress(buf, s, e);
       if (addr) {
         this.close();
+        this.slab.reserve();
         this.cur = { bdf: addr.bdf, description: latin1(buf, addr.end, e), line: lineNo };
         if (addr.bdf.dev > 0x1f || addr.bdf.fn > 7) {
           this.parseIssue(lineNo, 1, `address ${latin1(buf, s, addr.end - 1)} out of range (device 00-1f, function 0-7)`);
@@ -187,15 +240,20 @@ const CHUNK = 1 << 20;
 /**
  * Parse a dump file in 1 MiB chunks through one reused buffer (big dumps: no file-sized
  * allocation). Throws only on I/O errors.
+ *
+ * With `onFunction`, functions are streamed instead of collected (`functions` comes back
+ * empty): each one's config bytes live in a buffer reused for the next function, so the
+ * callback must not keep them; returning false stops the reading.
  */
-export function parseDumpFile(path: string, filename = path): DumpParse {
-  const r = new DumpReader(filename);
+export function parseDumpFile(path: string, filename = path, onFunction?: (f: DumpFunction) => boolean | void): DumpParse {
+  const r = new DumpReader(filename, onFunction);
   const buf = new Uint8Array(CHUNK + 1024);
   const fd = openSync(path, 'r');
   try {
     let have = 0; // bytes carried over from the previous chunk (an unfinished line)
     let skipping = false; // inside a line longer than the buffer
     for (;;) {
+      if (r.stopped) break;
       const n = readSync(fd, buf, have, buf.length - have, null);
       const end = have + n;
       if (n === 0) {
@@ -227,7 +285,7 @@ export function parseDumpFile(path: string, filename = path): DumpParse {
   } finally {
     closeSync(fd);
   }
-  r.close();
+  if (!r.stopped) r.close();
   return { functions: r.functions, issues: r.issues };
 }
 

@@ -28,7 +28,7 @@ export function decodeExpress(cs: ConfigSpace, off: number): Decoded<PcieCap> {
   const flags = rd16(cs, off + 2);
   const version = flags & 0xf;
   const typeRaw = (flags >> 4) & 0xf;
-  const base = {
+  const value: { -readonly [K in keyof PcieCap]: PcieCap[K] } = {
     offset: off,
     version,
     type: portTypeName(typeRaw),
@@ -39,15 +39,9 @@ export function decodeExpress(cs: ConfigSpace, off: number): Decoded<PcieCap> {
   // Device Capabilities 2 exists only for capability version 2 (PCIe r2.0+).
   if (version >= 2 && avail(cs, off + 0x24, 4)) {
     const devcap2 = rd32(cs, off + 0x24);
-    return {
-      value: {
-        ...base,
-        ariForwarding: (devcap2 & PCI_EXP_DEVCAP2_ARI) !== 0,
-        endEndTlpPrefix: (devcap2 & PCI_EXP_DEVCAP2_EE_PREFIX) !== 0,
-        maxEndEndTlpPrefixes: (devcap2 >>> 22) & 3,
-      },
-      issues: [],
-    };
+    value.ariForwarding = (devcap2 & PCI_EXP_DEVCAP2_ARI) !== 0;
+    value.endEndTlpPrefix = (devcap2 & PCI_EXP_DEVCAP2_EE_PREFIX) !== 0;
+    value.maxEndEndTlpPrefixes = (devcap2 >>> 22) & 3;
   }
-  return { value: base, issues: [] };
+  return { value, issues: [] };
 }

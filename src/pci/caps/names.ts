@@ -80,9 +80,9 @@ export function extCapName(id: number): string {
 }
 
 /** Short label used in ConfigIssue.cap. */
+const EXT_LABELS: Readonly<Record<number, string>> = { 0x03: 'DSN', 0x0d: 'ACS', 0x0e: 'ARI', 0x0f: 'ATS', 0x10: 'SR-IOV', 0x13: 'PRI', 0x1b: 'PASID', 0x23: 'DVSEC' };
+const STD_LABELS: Readonly<Record<number, string>> = { 0x05: 'MSI', 0x10: 'PCIe', 0x11: 'MSI-X' };
+
 export function capLabel(id: number, extended: boolean): string {
-  const short: Record<number, string> = extended
-    ? { 0x03: 'DSN', 0x0d: 'ACS', 0x0e: 'ARI', 0x0f: 'ATS', 0x10: 'SR-IOV', 0x13: 'PRI', 0x1b: 'PASID', 0x23: 'DVSEC' }
-    : { 0x05: 'MSI', 0x10: 'PCIe', 0x11: 'MSI-X' };
-  return short[id] ?? `${extended ? 'ext' : 'cap'} 0x${id.toString(16).padStart(2, '0')}`;
+  return (extended ? EXT_LABELS : STD_LABELS)[id] ?? `${extended ? 'ext' : 'cap'} 0x${id.toString(16).padStart(2, '0')}`;
 }

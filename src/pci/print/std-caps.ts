@@ -1,7 +1,7 @@
 // Title lines of standard capabilities as lspci 3.9.0 prints them (ls-caps.c show_caps and
 // cap_*). Only the PCI Express title is promised byte-identical; bodies are not printed.
 import { avail, rd16, rd8 } from '../config.js';
-import { stdCapName } from '../caps/names.js';
+import { STD_CAP_NAMES, stdCapName } from '../caps/names.js';
 import type { ConfigSpace } from '../types.js';
 import { fl, h2, h4 } from './fmt.js';
 
@@ -46,8 +46,7 @@ export function stdCapTitle(cs: ConfigSpace, id: number, off: number, verbose: n
     case 0x11:
       return `MSI-X: Enable${fl(w, 0x8000)} Count=${(w & 0x7ff) + 1} Masked${fl(w, 0x4000)}`;
     default:
-      return id in { 0x00: 1, 0x02: 1, 0x03: 1, 0x04: 1, 0x06: 1, 0x07: 1, 0x08: 1, 0x0a: 1, 0x0b: 1, 0x0c: 1, 0x0e: 1, 0x0f: 1, 0x12: 1, 0x13: 1, 0x14: 1, 0x15: 1 }
-        ? stdCapName(id)
-        : `#${h2(id)} [${h4(w)}]`;
+      // lspci's default case prints the raw id and flags word
+      return STD_CAP_NAMES[id] !== undefined ? stdCapName(id) : `#${h2(id)} [${h4(w)}]`;
   }
 }
