@@ -59,7 +59,8 @@ export function groupDefaultType(tx: Tx, name: string): { type: DefaultType } | 
   }
   if (untrusted !== null) {
     if (req !== null && req !== 'dma') {
-      // R2.6 "Device is not trusted, but driver is overriding group ... refusing to probe"
+      // R2.6 "Device is not trusted, but driver is overriding group ... refusing to probe"; kernel
+      // source read: iommu_setup_default_domain returns -EINVAL when req_type < 0
       log(tx, 'iommu_get_default_domain_type', untrusted, 'R2.6', `untrusted device, driver requests ${req}: refusing to probe`);
       return { errno: 'EINVAL', why: `untrusted ${untrusted} in a group whose driver requests ${req} (R2.6)` };
     }

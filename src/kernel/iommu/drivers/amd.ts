@@ -83,9 +83,13 @@ function attachDev(tx: Tx, name: string, dom: DomainKind): void {
   log(tx, 'attach_device', name, 'R5.18', `DTE for ${dom}, I=${dev(tx, name).mmu.atsEnabled ? 1 : 0}`);
 }
 
-/** [INFERRED] the PASID must be enabled at the device (an SVA-capable RID domain, R5.18). */
+/** drivers/iommu/amd/pasid.c iommu_sva_set_dev_pasid → iommu_setup_pasid_pri (kernel source
+ * read): "attach_device path enables device PASID feature" — -EINVAL unless PCI PASID was
+ * enabled by the RID attach (an SVA-capable domain, R5.18); a PRI-capable device also needs PRI on. */
 function setDevPasid(tx: Tx, name: string): KReturn {
-  if (!dev(tx, name).pci.pasidEnabled) return fail('EINVAL', 'PCI PASID not enabled: RID domain is not PASID-capable (R5.18, INFERRED)');
+  const d = dev(tx, name);
+  if (!d.pci.pasidEnabled) return fail('EINVAL', 'iommu_pasid_enable: dev_data->pasid_enabled = 0 (RID domain not PASID-capable, R5.18)');
+  if (info(tx, name).desc.config.pri !== undefined && !d.pci.priEnabled) return fail('EINVAL', 'iommu_setup_pasid_pri: PRI not enabled');
   log(tx, 'amd_iommu_set_dev_pasid', name, 'R4.32', 'GCR3 entry set');
   return OK;
 }

@@ -113,8 +113,13 @@ function releaseDevice(tx: Tx, name: string): void {
   setDev(tx, name, { mmu: MMU_INITIAL });
 }
 
-/** R5.15 [INFERRED]: scalable: context DTE set when ats_supported, whatever the RID PASID
- * entry (BLOCKED included); legacy: TT=Device-TLB only in a paging context. */
+/** R5.15: scalable: context DTE set when ats_supported, whatever the RID PASID entry (BLOCKED
+ * included); legacy: TT=Device-TLB only in a paging context. Kernel source read:
+ * intel/pasid.c context_entry_set_pasid_table "if (info->ats_supported) context_set_sm_dte",
+ * intel/iommu.c domain_context_mapping_one "if (info && info->ats_supported) translation =
+ * CONTEXT_TT_DEV_IOTLB" — both key on ats_supported, not on page alignment (R5.12), so a
+ * non-page-aligned device has Translated accepted with PCI ATS off. What the hardware does with
+ * them stays inferred from the VT-d spec. */
 function translatedAccepted(x: DevView): boolean {
   if (x.domain === null || !x.d.mmu.atsSupported) return false;
   if (isNoAtsDomain(x.domain) || d2ForcesOff(x.v, x.domain, x.d)) return false;
