@@ -104,8 +104,8 @@ function devKey(d: DevState): string {
     b(d.accepted) + b(d.optedIn) + d.drv[0] + b(d.vfioOpen) + b(d.vfioAttached) + b(d.dmaUser) + b(d.pasid),
     d.msi,
     d.probeErr ?? '',
-    `${b(c.atsEnabled)}${c.atsStu}${b(c.pasidEnabled)}${c.pasidFeatures}${b(c.priEnabled)}${c.priReqsAlloc}`,
-    `${b(m.atsSupported)}${b(m.atsEnabled)}${b(m.cdTable)}${b(m.alwaysOn)}${m.ssidBits}${m.vEats === null ? 'n' : b(m.vEats)}`,
+    `${b(c.atsEnabled)}${b(c.pasidEnabled)}${b(c.priEnabled)},${c.atsStu},${c.pasidFeatures},${c.priReqsAlloc}`,
+    `${b(m.atsSupported)}${b(m.atsEnabled)}${b(m.cdTable)}${b(m.alwaysOn)}${m.vEats === null ? 'n' : b(m.vEats)},${m.ssidBits}`,
   ].join(':');
 }
 

@@ -100,6 +100,7 @@ describe('property: random platforms × random event walks', () => {
         const p = build(spec);
         const v = parseVariant(vtext);
         let s = m.init(p, v);
+        const seen = new Map<string, string>();
         for (const k of picks) {
           const evs = m.enabled(p, v, s);
           if (evs.length === 0) break;
@@ -109,6 +110,10 @@ describe('property: random platforms × random event walks', () => {
           assert.equal(m.key(a.state), m.key(b.state), `deterministic: ${formatEvent(e)}`);
           assert.deepEqual(a.ret, b.ret);
           s = a.state;
+          const json = JSON.stringify(s);
+          const prev = seen.get(m.key(s));
+          assert.ok(prev === undefined || prev === json, 'key(s) equal ⇒ states equal');
+          seen.set(m.key(s), json);
           checkView(p, v, s);
         }
       }),
