@@ -111,17 +111,37 @@ export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: M
     });
     return out;
   }
+  // jobs-1 workers plus this thread: the main thread runs cells between messages, so a
+  // 2-job run pays for one extra module load and JIT warm-up, not two.
+  const { model, transforms } = await loadForCells(o.backendModule);
   let next = 0;
   let done = 0;
   const init: WorkerInit = { base, options: cellOpts, backendModule: o.backendModule };
   await new Promise<void>((resolve, reject) => {
     const workers: Worker[] = [];
-    let failed = false;
+    const retired = new Set<Worker>();
+    let settled = false;
+    const stopAll = (): void => {
+      for (const x of workers) {
+        retired.add(x);
+        void x.terminate();
+      }
+    };
     const fail = (e: Error): void => {
-      if (failed) return;
-      failed = true;
-      for (const w of workers) void w.terminate();
+      if (settled) return;
+      settled = true;
+      stopAll();
       reject(e);
+    };
+    const finish = (idx: number, cell: MatrixCell): void => {
+      out[idx] = cell;
+      done++;
+      o.onProgress?.(done, cells.length);
+      if (done === cells.length && !settled) {
+        settled = true;
+        stopAll();
+        resolve();
+      }
     };
     const feed = (w: Worker): void => {
       if (next < cells.length) {
@@ -133,22 +153,13 @@ export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: M
         void w.terminate();
       }
     };
-    const retired = new Set<Worker>();
-    for (let j = 0; j < jobs; j++) {
+    for (let j = 1; j < jobs; j++) {
       const w = startWorker(init);
       workers.push(w);
       w.on('message', (m: WorkerReply) => {
         if (m.error !== undefined || m.cell === undefined) return fail(new Error(m.error ?? 'worker sent no cell'));
-        out[m.idx] = m.cell;
-        done++;
-        o.onProgress?.(done, cells.length);
-        if (done === cells.length) {
-          for (const x of workers) {
-            retired.add(x);
-            void x.terminate();
-          }
-          resolve();
-        } else feed(w);
+        finish(m.idx, m.cell);
+        if (!settled) feed(w);
       });
       w.on('error', fail);
       w.on('exit', (code) => {
@@ -156,6 +167,17 @@ export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: M
       });
       feed(w);
     }
+    const mainStep = (): void => {
+      if (settled || next >= cells.length) return;
+      const idx = next++;
+      try {
+        finish(idx, runCell(model, base, cells[idx], transforms, cellOpts));
+      } catch (e) {
+        return fail(e instanceof Error ? e : new Error(String(e)));
+      }
+      setImmediate(mainStep);
+    };
+    setImmediate(mainStep);
   });
   return out;
 }
