@@ -181,8 +181,8 @@ class DumpReader {
     let pos = start;
     while (pos < end && !this.stopped) {
       const lineNo = ++this.lineNo;
-      let nl = pos;
-      while (nl < end && buf[nl] !== 10) nl++;
+      let nl = buf.indexOf(10, pos);
+      if (nl < 0 || nl > end) nl = end;
       let e = nl;
       if (e > pos && buf[e - 1] === 13) e--; // CR before LF
       const s = pos;

@@ -1,0 +1,102 @@
+// `dmagate lspci` end to end (in-process): sources, selectors, --json, errors, help.
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Command } from 'commander';
+import { register, runLspci } from '../../src/cli/lspci.js';
+import { compareLspci } from './support/lspci-blocks.js';
+import { REPO_ROOT } from './support/shared.js';
+
+const QEMU = join(REPO_ROOT, 'data', 'pci-dumps', 'qemu72-cxl-direct.txt');
+const QEMU_REF = join(REPO_ROOT, 'data', 'pci-dumps', 'qemu72-cxl-direct.lspci-vvvn.txt');
+const text = (r: { out: string[] }): string => r.out.join('');
+const bdfs = (s: string): string[] => s.split('\n').filter((l) => /^[0-9a-f]/.test(l)).map((l) => l.split(' ')[0]);
+
+test('bundled qemu72 dump: blocks of interest equal lspci 3.9.0 -vvvn', () => {
+  const r = runLspci({ file: QEMU, verbose: 3 });
+  assert.equal(r.code, 0);
+  assert.equal(r.err, '');
+  const c = compareLspci(readFileSync(QEMU_REF, 'utf8'), text(r));
+  assert.equal(c.compared, 12);
+  assert.deepEqual(c.mismatches, []);
+});
+
+test('-s and -d selectors with lspci syntax', () => {
+  assert.deepEqual(bdfs(text(runLspci({ file: QEMU, verbose: 0, slot: '0d:' }))), ['0d:00.0']);
+  assert.deepEqual(bdfs(text(runLspci({ file: QEMU, verbose: 0, slot: '1f.' }))), ['00:1f.0', '00:1f.2', '00:1f.3']);
+  assert.deepEqual(bdfs(text(runLspci({ file: QEMU, verbose: 0, slot: '*:*.3' }))), ['00:1f.3']);
+  assert.deepEqual(bdfs(text(runLspci({ file: QEMU, verbose: 0, slot: '0000:0c:00.0' }))), ['0c:00.0']);
+  assert.deepEqual(bdfs(text(runLspci({ file: QEMU, verbose: 0, id: '::0502' }))), ['0d:00.0']);
+  assert.deepEqual(bdfs(text(runLspci({ file: QEMU, verbose: 0, id: '1234:' }))), ['00:01.0']);
+  assert.deepEqual(bdfs(text(runLspci({ file: QEMU, verbose: 0, id: '8086:0d93' }))), ['0d:00.0']);
+  const bad = runLspci({ file: QEMU, verbose: 0, slot: '0g:00.0' });
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /invalid bus "0g"/);
+});
+
+test('--json: decoded functions with bigints as hex strings, issues, VF routing ids', () => {
+  const r = runLspci({ file: QEMU, verbose: 0, json: true });
+  const doc = JSON.parse(text(r)) as { functions: { bdf: string; dsn?: { serial: string }; dvsecs: { id: number }[]; config: { length: number } }[]; issues: unknown[] };
+  assert.equal(doc.functions.length, 8);
+  const nic = doc.functions.find((f) => f.bdf === '0000:00:02.0');
+  assert.equal(nic?.dsn?.serial, '0x525400ffff123456'); // lspci: Device Serial Number 52-54-00-ff-ff-12-34-56
+  assert.equal(nic?.config.length, 4096);
+  assert.deepEqual(doc.functions.find((f) => f.bdf === '0000:0d:00.0')?.dvsecs.map((d) => d.id), [0, 8, 5]);
+  assert.deepEqual(doc.issues, []);
+});
+
+test('missing file, both sources, syntax errors, unsorted and multi-domain dumps', () => {
+  const missing = runLspci({ file: '/nonexistent/dump.txt', verbose: 0 });
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /cannot read dump \/nonexistent\/dump.txt: ENOENT/);
+  assert.equal(runLspci({ file: QEMU, sysfs: '/sys', verbose: 0 }).code, 2);
+  const dir = mkdtempSync(join(tmpdir(), 'dmagate-lspci-'));
+  try {
+    const row = (o: string): string => `${o}: ${'00 '.repeat(15)}00`;
+    const dev = (addr: string, vid: string): string => `${addr} x\n${vid} 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n${row('10')}\n${row('20')}\n${row('30')}\n\n`;
+    const f = join(dir, 'd.txt');
+    writeFileSync(f, dev('02:00.0', '00: 86 80 01') + dev('01:00.0', '00: 86 80 02') + '03:00.0 y\n00: zz\n\n');
+    const r = runLspci({ file: f, verbose: 0 });
+    assert.equal(r.code, 1); // syntax error reported, the rest still decoded
+    assert.match(r.err, new RegExp(`^dmagate: ${f}:14:5: malformed line`, 'm'));
+    assert.deepEqual(bdfs(text(r)), ['01:00.0', '02:00.0', '03:00.0']); // sorted like lspci
+    writeFileSync(f, dev('00:00.0', '00: 86 80 01') + dev('0001:00:00.0', '00: 86 80 02'));
+    assert.deepEqual(bdfs(text(runLspci({ file: f, verbose: 0 }))), ['0000:00:00.0', '0001:00:00.0']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--sysfs: 64-byte (non-root) reads are reported, not guessed', () => {
+  const root = mkdtempSync(join(tmpdir(), 'dmagate-sysfs-'));
+  try {
+    const d = join(root, 'sys', 'bus', 'pci', 'devices', '0000:00:01.0');
+    mkdirSync(d, { recursive: true });
+    const b = new Uint8Array(64);
+    b.set([0x86, 0x80, 0x01, 0x19, 0, 0, 0x10, 0, 0, 0, 4, 6, 0, 0, 1, 0]);
+    b[0x34] = 0x88;
+    writeFileSync(join(d, 'config'), b);
+    const r = runLspci({ sysfs: root, verbose: 2 });
+    assert.equal(r.code, 0);
+    assert.match(text(r), /^00:01\.0 0604: 8086:1901 \(prog-if 00 \[Normal decode\]\)\n/);
+    assert.match(text(r), /\tCapabilities: <access denied>\n/);
+    assert.match(r.err, /00:01\.0 offset 0x88 header: capability at 0x88 is beyond the 64 readable bytes/);
+    assert.equal(runLspci({ sysfs: join(root, 'nope'), verbose: 0 }).code, 2);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('--help teaches: sources, selectors and examples', () => {
+  const program = new Command().exitOverride();
+  let help = '';
+  program.configureOutput({ writeOut: (s) => (help += s), writeErr: (s) => (help += s) });
+  register(program, () => undefined);
+  assert.throws(() => program.parse(['lspci', '--help'], { from: 'user' }));
+  assert.match(help, /-F, --file <file>/);
+  assert.match(help, /--sysfs <root>/);
+  assert.match(help, /Examples:\n/);
+  assert.match(help, /dmagate lspci -F machine.txt -vvv/);
+});
