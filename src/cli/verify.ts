@@ -152,7 +152,7 @@ export function register(program: Command, setExit: SetExit): void {
         out.push('');
         for (const [id, r] of Object.entries(cell.results)) {
           const label = r.verdict === 'holds' && r.vacuous ? 'holds (vacuously)' : r.verdict === 'violated' ? 'VIOLATED' : r.verdict;
-          const why = r.verdict === 'violated' ? explain(id, { ...spec, variant }, r.trace) : r.why;
+          const why = r.verdict === 'violated' ? explain(id, { ...spec, variant }, r.trace, r.device) : r.why;
           out.push(`  ${label.padEnd(18)} ${id}${why ? ` — ${why}` : ''}`);
           if (r.verdict === 'violated') {
             out.push(`      ${r.detail ?? ''}`);

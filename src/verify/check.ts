@@ -7,7 +7,7 @@ import type { KEvent, KernelModel, Observation, StepResult } from '../kernel/typ
 import type { Platform } from '../platform/types.js';
 import type { Variant } from '../kernel/variants.js';
 import { explore } from './explore.js';
-import type { CellResult, InvariantResult, Invariant } from './types.js';
+import type { CellResult, DevFacts, InvariantResult, Invariant } from './types.js';
 import { makeCtx } from './types.js';
 import { INVARIANTS } from './invariants/index.js';
 import { clusters, restrict } from './reduce.js';
@@ -23,7 +23,7 @@ export interface CheckOptions {
 /** What one exploration found, per invariant: premise reached, first violation. */
 interface Partial {
   premise: Set<string>;
-  violation: Map<string, { trace: KEvent[]; detail: string }>;
+  violation: Map<string, { trace: KEvent[]; detail: string; device?: DevFacts }>;
   states: number;
   transitions: number;
   depth: number;
@@ -32,12 +32,18 @@ interface Partial {
 
 const OBS_CACHE = 300_000;
 
+function facts(obs: Observation, name: string | undefined): DevFacts | undefined {
+  const d = name === undefined ? undefined : obs.devices[name];
+  if (d === undefined) return undefined;
+  return { name: d.name, isBridge: d.isBridge, requireDirect: d.requireDirect, untrusted: d.untrusted, cxlCache: d.cxlCache };
+}
+
 function exploreOne<S>(model: KernelModel<S>, p: Platform, v: Variant, invs: readonly Invariant[], o: CheckOptions): Partial {
   const ctx = makeCtx(p, v);
   const stateInvs = invs.filter((i) => i.kind === 'state');
   const transInvs = invs.filter((i) => i.kind === 'transition');
   const premise = new Set<string>();
-  const found = new Map<string, { at: number; extra?: KEvent; detail: string }>();
+  const found = new Map<string, { at: number; extra?: KEvent; detail: string; device?: DevFacts }>();
   // Observations by state id, so a transition's before/after are observed once per state
   // (the model's observe is the main cost); past OBS_CACHE states, recomputed instead.
   const cache: Observation[] = [];
@@ -52,7 +58,7 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, v: Variant, invs: rea
     for (const inv of stateInvs) {
       const c = inv.check(ctx, obs);
       if (c.premise) premise.add(inv.id);
-      if (!c.ok && !found.has(inv.id)) found.set(inv.id, { at: id, detail: c.detail ?? '' });
+      if (!c.ok && !found.has(inv.id)) found.set(inv.id, { at: id, detail: c.detail ?? '', device: facts(obs, c.device) });
     }
   };
   const ex = explore<S, KEvent, StepResult<S>>(
@@ -75,16 +81,16 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, v: Variant, invs: rea
         for (const inv of transInvs) {
           const c = inv.check(ctx, before, e, r.ret, after);
           if (c.premise) premise.add(inv.id);
-          if (!c.ok && !found.has(inv.id)) found.set(inv.id, { at: fromId, extra: e, detail: c.detail ?? '' });
+          if (!c.ok && !found.has(inv.id)) found.set(inv.id, { at: fromId, extra: e, detail: c.detail ?? '', device: facts(after, c.device) ?? facts(before, c.device) });
         }
       },
     },
   );
-  const violation = new Map<string, { trace: KEvent[]; detail: string }>();
+  const violation = new Map<string, { trace: KEvent[]; detail: string; device?: DevFacts }>();
   for (const [id, f] of found) {
     const trace = ex.pathTo(f.at);
     if (f.extra !== undefined) trace.push(f.extra);
-    violation.set(id, { trace, detail: f.detail });
+    violation.set(id, { trace, detail: f.detail, device: f.device });
   }
   return { premise, violation, states: ex.stats.states, transitions: ex.stats.transitions, depth: ex.stats.depth, boundHit: ex.stats.boundHit };
 }
@@ -116,7 +122,7 @@ export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: 
   }
   for (const inv of live) {
     const viol = merged.violation.get(inv.id);
-    if (viol !== undefined) results[inv.id] = { verdict: 'violated', trace: viol.trace, detail: viol.detail };
+    if (viol !== undefined) results[inv.id] = { verdict: 'violated', trace: viol.trace, detail: viol.detail, ...(viol.device ? { device: viol.device } : {}) };
     else if (merged.boundHit !== null) {
       results[inv.id] = { verdict: 'inconclusive', why: `exploration stopped at the ${merged.boundHit === 'states' ? '--max-states' : '--max-depth'} bound before covering every state` };
     } else if (!merged.premise.has(inv.id)) results[inv.id] = { verdict: 'holds', vacuous: true };

@@ -5,7 +5,7 @@
 import type { KEvent } from '../kernel/types.js';
 import type { Variant } from '../kernel/variants.js';
 import type { IommuId } from '../platform/types.js';
-import type { InvariantId } from './types.js';
+import type { DevFacts, InvariantId } from './types.js';
 
 export interface ExplainRow {
   readonly invariant: InvariantId;
@@ -15,6 +15,8 @@ export interface ExplainRow {
   readonly vendors?: readonly IommuId[];
   /** Optional: an event kind the counterexample must contain. */
   readonly traceHas?: KEvent['kind'];
+  /** Optional: what the offending device must be. */
+  readonly dev?: (d: DevFacts) => boolean;
   readonly text: string;
 }
 
@@ -22,12 +24,15 @@ const any = (): boolean => true;
 const ARM: readonly IommuId[] = ['arm-smmu-v3'];
 const X86: readonly IommuId[] = ['intel', 'intel-legacy', 'amd'];
 const parked = (v: Variant) => v.bootDmaSecurity;
+const rd = (d: DevFacts) => d.requireDirect;
+const bridge = (d: DevFacts) => d.isBridge;
 
 export const EXPLANATIONS: readonly ExplainRow[] = [
   // sec.untrusted-no-ats
   { invariant: 'sec.untrusted-no-ats', feature: any, text: 'an untrusted device got ATS, against pci_ats_supported (R1.4) — Baolu, Jan 22' },
   // sec.blocked-means-no-translated(-strict)
   { invariant: 'sec.blocked-means-no-translated', feature: any, vendors: ['intel'], text: 'VT-d scalable keeps ATS on from probe to release, BLOCKED included (R5.13) — D2 vendor gap, Jason Jan 27' },
+  { invariant: 'sec.blocked-means-no-translated', feature: (v) => v.atsAlwaysOn, vendors: ARM, traceHas: 'pasid-detach', text: 'ats-always-on keeps ATS after the last PASID leaves a BLOCKED RID, against A4/golden 18 (and D2 when combined) — suspect the model; Jason Jan 27/28' },
   { invariant: 'sec.blocked-means-no-translated', feature: any, text: 'ATS stays on while the RID is BLOCKED without PASIDs — D2, Jason Jan 27/28' },
   { invariant: 'sec.blocked-means-no-translated-strict', feature: any, vendors: ['intel'], text: 'VT-d scalable keeps ATS on from probe to release, BLOCKED included (R5.13) — D2, Jason Jan 27' },
   { invariant: 'sec.blocked-means-no-translated-strict', feature: any, traceHas: 'pasid-attach', text: 'BLOCKED with a PASID attached keeps ATS for the PASID (R5.5); the strict reading forbids it — Kevin/Jason, Jan 28' },
@@ -35,12 +40,15 @@ export const EXPLANATIONS: readonly ExplainRow[] = [
   // sec.unaccepted-no-dma
   { invariant: 'sec.unaccepted-no-dma', feature: (v) => !v.bootDmaSecurity, text: 'no boot DMA security: the default domain is attached at probe, before userspace accepts — D3, Jason Jan 22' },
   { invariant: 'sec.unaccepted-no-dma', feature: (v) => v.park === 'empty-dma', text: 'an empty DMA domain does not block ATS: Translated requests pass before accept — D7b, Jason Feb 19/20' },
-  { invariant: 'sec.unaccepted-no-dma', feature: (v) => v.park === 'blocked-except-bridges', text: "a bridge's group is left unparked, so its endpoints (fpga) reach memory before accept — D4/D6, Nicolin Feb 18" },
+  { invariant: 'sec.unaccepted-no-dma', feature: (v) => v.rmr === 'keep-direct', dev: rd, text: 'rmr=keep-direct leaves the require_direct device in its default domain before accept — D5, Jason Feb 3' },
+  { invariant: 'sec.unaccepted-no-dma', feature: parked, traceHas: 'vfio-attach', text: 'VFIO attaches a user domain to an accepted member, taking an unaccepted group member with it (R6.2) — D3/D10, Jason Jan 22, Feb 26' },
+  { invariant: 'sec.unaccepted-no-dma', feature: (v) => v.park === 'blocked-except-bridges', dev: (d) => !d.requireDirect, text: "a bridge's group is left unparked, so its endpoints (fpga) reach memory before accept — D4/D6, Nicolin Feb 18" },
   { invariant: 'sec.unaccepted-no-dma', feature: (v) => v.rmr === 'keep-direct', text: 'rmr=keep-direct leaves the require_direct device in its default domain before accept — D5, Jason Feb 3' },
   { invariant: 'sec.unaccepted-no-dma', feature: parked, text: 'a parked device reaches memory before accept — D3/D4, Jason Jan 22, Nicolin Feb 3' },
   { invariant: 'sec.unaccepted-no-dma-strict', feature: (v) => !v.bootDmaSecurity, text: 'no boot DMA security: every device, bridges included, gets its default domain at probe — D3, Jason Jan 22' },
-  { invariant: 'sec.unaccepted-no-dma-strict', feature: (v) => v.park === 'blocked-except-bridges', text: 'bridges are left unparked; the DRTM reading counts them — D6, Nicolin Feb 18; Jason Feb 3' },
-  { invariant: 'sec.unaccepted-no-dma-strict', feature: (v) => v.rmr === 'keep-direct' || v.rmr === 'blocking-domain', text: 'RMR ranges stay reachable before accept; "RMR has to be ignored in this more secure mode" — D5, Jason Feb 3' },
+  { invariant: 'sec.unaccepted-no-dma-strict', feature: (v) => v.park === 'blocked-except-bridges', dev: bridge, text: 'bridges are left unparked; the DRTM reading counts them — D6, Nicolin Feb 18; Jason Feb 3' },
+  { invariant: 'sec.unaccepted-no-dma-strict', feature: parked, dev: bridge, traceHas: 'vfio-attach', text: "VFIO moves the unaccepted bridge's group into a user domain: the DRTM reading counts the bridge — D3/D10, Jason Feb 3/26" },
+  { invariant: 'sec.unaccepted-no-dma-strict', feature: (v) => v.rmr === 'keep-direct' || v.rmr === 'blocking-domain', dev: rd, text: 'RMR ranges stay reachable before accept; "RMR has to be ignored in this more secure mode" — D5, Jason Feb 3' },
   { invariant: 'sec.unaccepted-no-dma-strict', feature: (v) => v.park === 'empty-dma', text: 'an empty DMA domain does not block ATS — D7b, Jason Feb 19/20' },
   { invariant: 'sec.unaccepted-no-dma-strict', feature: parked, text: 'a parked device reaches memory before accept (DRTM reading) — D3/D5, Jason Feb 3' },
   // sec.no-hypervisor-escape
@@ -52,8 +60,8 @@ export const EXPLANATIONS: readonly ExplainRow[] = [
   { invariant: 'sec.cxl-ats-needs-opt-in', feature: any, text: 'ATS for a CXL.cache device before the opt-in — D1, Dan/Kevin Jan 21–22' },
   // fun.cxl-cache-works
   { invariant: 'fun.cxl-cache-works', feature: (v, _c, pt) => !v.atsAlwaysOn && pt, vendors: ARM, text: 'SMMUv3 IDENTITY is a plain bypass STE: ATS off, no HPA (R5.4, golden 15) — the bug the RFC fixes, Nicolin Jan 17' },
-  { invariant: 'fun.cxl-cache-works', feature: (v) => v.atsAlwaysOn, vendors: ['intel-legacy', 'amd', 'intel'], text: 'ats-always-on is consumed by SMMUv3 only; this vendor keeps its own ATS rule (§8) — Yi Liu/Jason, v4' },
   { invariant: 'fun.cxl-cache-works', feature: (_v, _c, pt) => pt, vendors: ['intel-legacy'], text: 'VT-d legacy IDENTITY is pass-through: no Device-TLB, no HPA (R5.14); the RFC changes only SMMUv3 (§8)' },
+  { invariant: 'fun.cxl-cache-works', feature: (v) => v.atsAlwaysOn, vendors: ['intel-legacy', 'amd', 'intel'], text: 'ats-always-on is consumed by SMMUv3 only; this vendor keeps its own ATS rule (§8) — Yi Liu/Jason, v4' },
   { invariant: 'fun.cxl-cache-works', feature: any, text: 'a ready CXL.cache device cannot obtain host physical addresses — CXL r4.0 3.2.5.13, Nicolin Jan 17' },
   // fun.msi-works
   { invariant: 'fun.msi-works', feature: any, vendors: ARM, traceHas: 'vfio-bind', text: "a VFIO claim moves the pcieport's group to BLOCKED/user domain: AER/PME MSI lost on ARM (R6.4) — D10, Jason Feb 20/26" },
@@ -83,12 +91,14 @@ export function explain(
   invariant: string,
   cell: { readonly iommu: IommuId; readonly passthrough: boolean; readonly ccGuest: boolean; readonly variant: Variant },
   trace: readonly KEvent[] | undefined,
+  device?: DevFacts,
 ): string | null {
   for (const r of EXPLANATIONS) {
     if (r.invariant !== invariant) continue;
     if (r.vendors !== undefined && !r.vendors.includes(cell.iommu)) continue;
     if (!r.feature(cell.variant, cell.ccGuest, cell.passthrough)) continue;
     if (r.traceHas !== undefined && !(trace ?? []).some((e) => e.kind === r.traceHas)) continue;
+    if (r.dev !== undefined && (device === undefined || !r.dev(device))) continue;
     return r.text;
   }
   return null;

@@ -60,7 +60,7 @@ export function matrixText(platformName: string, cells: readonly MatrixCell[], o
         for (const id of ids) {
           const r = c.results[id];
           if (r?.verdict !== 'violated') continue;
-          const why = explain(id, { iommu: c.iommu, passthrough: c.passthrough, ccGuest: c.ccGuest, variant: parseVariant(c.variant) }, r.trace) ?? `no recorded explanation: ${r.detail ?? ''}`;
+          const why = explain(id, { iommu: c.iommu, passthrough: c.passthrough, ccGuest: c.ccGuest, variant: parseVariant(c.variant) }, r.trace, r.device) ?? `no recorded explanation: ${r.detail ?? ''}`;
           const key = `${codes.get(id)} ${id}: ${why}`;
           const g = groups.get(key);
           const trace = (r.trace ?? []).map(formatEvent);

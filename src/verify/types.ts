@@ -48,6 +48,17 @@ export interface Check {
   readonly premise: boolean;
   readonly ok: boolean;
   readonly detail?: string;
+  /** The offending device, when one is to blame. */
+  readonly device?: string;
+}
+
+/** What explanations may ask about the offending device (from its observation). */
+export interface DevFacts {
+  readonly name: string;
+  readonly isBridge: boolean;
+  readonly requireDirect: boolean;
+  readonly untrusted: boolean;
+  readonly cxlCache: boolean;
 }
 
 export const VACUOUS: Check = { premise: false, ok: true };
@@ -90,6 +101,8 @@ export interface InvariantResult {
   readonly trace?: readonly KEvent[];
   /** violated: what broke, at the last step. */
   readonly detail?: string;
+  /** violated: the offending device. */
+  readonly device?: DevFacts;
   /** n/a or inconclusive: why. */
   readonly why?: string;
 }

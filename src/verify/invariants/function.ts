@@ -66,7 +66,7 @@ export const noSilentMsiLoss: TransitionInvariant = {
       }
       if (b.domain === a.domain && !lost) continue;
       premise = true;
-      if (lost) return { premise, ok: false, detail: `${e.kind}(${e.dev}) moved group ${group} ${b.domain} -> ${a.domain}; ${name} (${b.driver}) MSI ${a.msi}, and the event succeeded` };
+      if (lost) return { premise, ok: false, device: name, detail: `${e.kind}(${e.dev}) moved group ${group} ${b.domain} -> ${a.domain}; ${name} (${b.driver}) MSI ${a.msi}, and the event succeeded` };
     }
     return { premise, ok: true };
   },
@@ -122,7 +122,7 @@ export const acceptedBinds: TransitionInvariant = {
     const d = before.devices[e.dev];
     if (d === undefined || !d.present || !effectivelyAccepted(ctx, d)) return VACUOUS;
     if (ret.ok || ALLOWED_BIND_REFUSALS.includes(ret.errno)) return { premise: true, ok: true };
-    return { premise: true, ok: false, detail: `${e.kind}(${e.dev}) of an accepted device refused with -${ret.errno}: ${ret.why}` };
+    return { premise: true, ok: false, device: e.dev, detail: `${e.kind}(${e.dev}) of an accepted device refused with -${ret.errno}: ${ret.why}` };
   },
 };
 

@@ -20,7 +20,7 @@ export function forDevices(
     if (!d.present || !about(d)) continue;
     premise = true;
     const bad = good(d);
-    if (bad !== null) return { premise: true, ok: false, detail: `${d.name}: ${bad}` };
+    if (bad !== null) return { premise: true, ok: false, detail: `${d.name}: ${bad}`, device: d.name };
   }
   return { premise, ok: true };
 }
