@@ -26,6 +26,8 @@ export function platformComponents(p: Platform): string[][] {
   for (const d of ix.devs) {
     if (d.parent !== null) union(d.i, d.parent);
     if (d.physfn !== null) union(d.i, d.physfn);
+    const alias = d.desc.dmaAliasOf === undefined ? undefined : ix.byName.get(d.desc.dmaAliasOf);
+    if (alias !== undefined) union(d.i, alias.i); // R3.2/R3.4 aliases share a requester ID
   }
   for (const g of ix.groups) for (const m of g.members) union(m, g.members[0]);
   const byRoot = new Map<number, string[]>();

@@ -59,6 +59,7 @@ export function step(p: Platform, v: Variant, s: KState, e: KEvent): StepResult<
   const tx = newTx(p, v, s);
   if (!tx.ix.byName.has(e.dev)) return { state: s, trace: [], ret: fail('ENODEV', `no device "${e.dev}" on this platform`) };
   const ret = apply(tx, e);
+  if (!ret.ok) log(tx, e.kind, e.dev, 'ret', `-${ret.errno}: ${ret.why}`);
   // a refused event keeps what the kernel keeps: our functions refuse before they change state,
   // except where the kernel itself keeps partial effects (a VFIO claim before a failed attach)
   return { state: commit(tx), trace: tx.trace, ret };

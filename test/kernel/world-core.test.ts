@@ -6,6 +6,7 @@ import { platformComponents, restrictPlatform } from '../../src/kernel/component
 import { mockOps } from '../../src/kernel/iommu/drivers/mock.js';
 import { setOpsOverride } from '../../src/kernel/iommu/registry.js';
 import { kernelModel } from '../../src/kernel/model.js';
+import { eventGuard } from '../../src/kernel/enabled.js';
 import { formatEvent } from '../../src/kernel/types.js';
 import { parseVariant } from '../../src/kernel/variants.js';
 import { referencePlatform } from '../../src/platform/reference.js';
@@ -57,6 +58,20 @@ describe('enabled(): world preconditions', () => {
     assert.ok(!e.includes('bind(ep)') && e.includes('unbind(ep)'));
     assert.ok(!e.includes('vfio-bind(rp)'));
     assert.ok(!e.some((x) => x.startsWith('pasid-')));
+  });
+  it('eventGuard says why an event is disabled (STYLE §6)', () => {
+    const p = sriov();
+    const v = parseVariant('boot-dma-security,park=blocked');
+    const s = run(p, v, ['probe(rp)', 'probe(pf)']).s;
+    assert.match(String(eventGuard(p, v, s, { kind: 'probe', dev: 'vf' })), /PF's driver/);
+    assert.match(String(eventGuard(p, v, s, { kind: 'bind', dev: 'pf' })), /accepted/);
+    assert.match(String(eventGuard(p, v, s, { kind: 'remove', dev: 'rp' })), /root ports/);
+    assert.equal(eventGuard(p, v, s, { kind: 'accept', dev: 'pf' }), true);
+  });
+  it('a refused event leaves a trace line with its errno', () => {
+    const p = single('arm-smmu-v3', { fn: ATS_DEV, rr: [] });
+    const r = run(p, 'mainline', ['probe(rp)', 'probe(ep)', 'unbind(ep)']);
+    assert.ok(r.trace[2].some((t) => t.rule === 'ret' && t.detail.startsWith('-EINVAL')));
   });
   it('guest-eats only on SMMUv3 while attached to a user domain', () => {
     for (const iommu of ['arm-smmu-v3', 'amd'] as const) {
