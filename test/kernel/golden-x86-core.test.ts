@@ -57,6 +57,16 @@ describe('golden 23–26 (VT-d, AMD-Vi)', () => {
     assert.equal(b.obs('ep').translatedAccepted, false);
     assert.ok(b.trace.flat().some((t) => t.fn === 'pdev_disable_cap_pri'), 'PRI disabled too');
   });
+  it('AMD PASID (source read): the DMA default domain of a PASID-capable group is PASID-compatible (v2), VFIO type1\'s is not', () => {
+    const p = single('amd', { fn: CXL_DEV });
+    const r = run(p, 'mainline', ['probe(rp)', 'probe(ep)', 'bind(ep)', 'pasid-attach(ep)']);
+    assert.equal(errno(r.last), 'ok');
+    assert.equal(r.obs('ep').pciPasidEnabled, true);
+    const v = run(p, 'mainline', ['probe(rp)', 'probe(ep)', 'vfio-bind(ep)', 'vfio-attach(ep)', 'pasid-attach(ep)']);
+    assert.equal(errno(v.last), 'EINVAL');
+    assert.equal(v.obs('ep').pciPasidEnabled, false, 'v1 attach: ATS only (R5.18)');
+    assert.equal(v.obs('ep').atsEnabled, true);
+  });
   it('26: AMD without IVRS IOTLB support never enables ATS (R5.17)', () => {
     const r = run(single('amd', { fn: ATS_DEV }, { features: { amdIotlb: false } }), 'mainline', ['probe(rp)', 'probe(ep)']);
     assert.equal(r.obs('ep').atsEnabled, false);

@@ -1,8 +1,9 @@
 // drivers/iommu/amd/iommu.c (mainline ≈ v7.0): pdev_get_caps at probe (R5.16), capabilities
 // enabled at attach, IDENTITY included (R5.17–R5.18), disabled at detach / BLOCKED (R5.19).
+// PASID: drivers/iommu/amd/pasid.c (source read, see setDevPasid and defaultDomainIsV2).
 import { pciAtsSupported } from '../../pci/ats.js';
 import { MMU_INITIAL } from '../../state.js';
-import { OK, dev, fail, grp, info, log, setDev, type Tx } from '../../tx.js';
+import { OK, dev, fail, grp, info, log, presentMembers, setDev, type Tx } from '../../tx.js';
 import type { DomainKind, KReturn } from '../../types.js';
 import { atsPolicyAllows, d2ForcesOff, isNoAtsDomain, isPaging, viewOf, type DevView, type IommuOps } from '../ops.js';
 import * as pci from '../pci-calls.js';
@@ -56,6 +57,16 @@ function enableCaps(tx: Tx, name: string): void {
   }
 }
 
+/** Kernel source read: iommu.c __iommu_group_alloc_default_domain asks for a PASID-compatible
+ * DMA domain (IOMMU_HWPT_ALLOC_PASID) when the group's first device has max_pasids; AMD's
+ * amd_iommu_domain_alloc_paging_flags then allocates a v2 page table ("if IOMMU supports
+ * PASID"), and attach_device enables all capabilities for it (pdom_is_sva_capable). VFIO
+ * type1 and the parking domains allocate without flags: amd_iommu_pgtable's v1, ATS only. */
+function defaultDomainIsV2(tx: Tx, name: string): boolean {
+  const first = presentMembers(tx, name).find((m) => dev(tx, m).probeErr === null);
+  return first !== undefined && dev(tx, first).mmu.ssidBits > 0;
+}
+
 function attachCheck(_tx: Tx, _name: string, dom: DomainKind): KReturn {
   if (dom === 'nested') return fail('EOPNOTSUPP', 'nested vEATS is modelled for SMMUv3 only');
   return OK;
@@ -78,7 +89,7 @@ function attachDev(tx: Tx, name: string, dom: DomainKind): void {
     log(tx, 'attach_device', name, 'D7b', `${dom}: ATS not enabled (domain flag)`);
     return;
   }
-  if (dom === 'identity') enableCaps(tx, name);
+  if (dom === 'identity' || ((dom === 'dma' || dom === 'dma-fq') && defaultDomainIsV2(tx, name))) enableCaps(tx, name);
   else if (isPaging(dom)) enableCapAts(tx, name);
   log(tx, 'attach_device', name, 'R5.18', `DTE for ${dom}, I=${dev(tx, name).mmu.atsEnabled ? 1 : 0}`);
 }
