@@ -115,6 +115,24 @@ describe('D3/D4 boot-dma-security parking', () => {
   });
 });
 
+describe('D4 later members join the group\'s domain', () => {
+  const legacy = () => {
+    const rp = rootPort('rp', 5, { acs: false, driver: PCIEPORT });
+    return platform('arm-smmu-v3', [rp, endpoint('fpga', rp, 5, { fn: ATS_DEV, driver: VFIO_DRV })]);
+  };
+  it('park=blocked: the endpoint probed after its port joins BLOCKED', () => {
+    const r = run(legacy(), `${BDS}blocked`, ['probe(rp)', 'probe(fpga)']);
+    assert.equal(r.obs('fpga').domain, 'blocked');
+    assert.equal(r.obs('fpga').atsEnabled, false);
+  });
+  it('park=blocked-except-bridges: the bridge\'s group is unparked, so the unaccepted endpoint joins the default DMA domain with ATS', () => {
+    const r = run(legacy(), `${BDS}blocked-except-bridges`, ['probe(rp)', 'probe(fpga)']);
+    assert.equal(r.obs('fpga').accepted, false);
+    assert.equal(r.obs('fpga').domain, 'dma');
+    assert.equal(r.obs('fpga').translatedAccepted, true);
+  });
+});
+
 describe('D9/D10 dma-mode-enum', () => {
   const legacy = (iommu: IommuId) => {
     const rp = rootPort('rp', 5, { acs: false, driver: PCIEPORT });
@@ -137,6 +155,10 @@ describe('D9/D10 dma-mode-enum', () => {
     const r = run(legacy('intel'), V, ['probe(rp)', 'probe(fpga)', 'accept(rp)', 'bind(rp)', 'accept(fpga)', 'vfio-bind(fpga)', 'vfio-attach(fpga)']);
     assert.equal(errno(r.last), 'ok');
     assert.equal(r.obs('rp').msi, 'works');
+  });
+  it('unbinding the MSI_ONLY driver returns the group to BLOCKED', () => {
+    const r = run(legacy('arm-smmu-v3'), V, ['probe(rp)', 'probe(fpga)', 'accept(rp)', 'bind(rp)', 'unbind(rp)']);
+    assert.equal(r.obs('rp').domain, 'blocked');
   });
   it('an MSI_ONLY bind into a group VFIO owns is refused (-EBUSY)', () => {
     const r = run(legacy('intel'), V, ['probe(rp)', 'probe(fpga)', 'accept(fpga)', 'vfio-bind(fpga)', 'vfio-attach(fpga)', 'accept(rp)', 'bind(rp)']);
@@ -194,6 +216,13 @@ describe('profile v6.1 (profiles.ts)', () => {
     const probeIdx = r.trace[1].findIndex((t) => t.fn === 'intel_iommu_attach_device');
     const enIdx = r.trace[1].findIndex((t) => t.fn === 'iommu_enable_pci_ats');
     assert.ok(probeIdx >= 0 && enIdx > probeIdx, 'enabled after the attach started');
+  });
+  it('ARM: vectors allocated in the cookie-less empty paging domain do not work (6.1 prepare_msi returns 0, doorbell unmapped)', () => {
+    const rp = rootPort('rp', 5, { acs: false, driver: PCIEPORT });
+    const p = platform('arm-smmu-v3', [rp, endpoint('fpga', rp, 5, { driver: VFIO_DRV })]);
+    const r = run(p, 'profile=v6.1', ['probe(rp)', 'probe(fpga)', 'vfio-bind(fpga)', 'vfio-attach(fpga)', 'vfio-detach(fpga)', 'bind(rp)']);
+    assert.equal(r.obs('rp').domain, 'empty-paging');
+    assert.equal(r.obs('rp').msi, 'failed');
   });
   it('no blocked domain with set_dev_pasid: PASID attach -EOPNOTSUPP (R4.31)', () => {
     const r = run(single('intel', { fn: CXL_DEV }), 'profile=v6.1', ['probe(rp)', 'probe(ep)', 'bind(ep)', 'pasid-attach(ep)']);
