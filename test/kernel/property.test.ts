@@ -89,8 +89,8 @@ function checkView(p: Platform, v: Variant, s: ReturnType<typeof m.init>): void 
     if (d.domain === 'blocked') assert.ok(d.untranslated === 'none' && !d.rmrReachable);
     if (d.msi !== 'n/a') assert.ok(d.usesMsi && d.driver !== null);
     if (d.pasidsAttached > 0) assert.ok(d.driver !== null, 'PASIDs need a bound user');
-    // D2 holds by construction under its flag (but not with ats-always-on: the A5 finding)
-    if (v.d2BlockedMeansNoAts && !v.atsAlwaysOn && d.domain === 'blocked' && d.pasidsAttached === 0) assert.ok(!d.atsEnabled && !d.translatedAccepted, `${d.name}: D2`);
+    // D2 holds under its flag, for every vendor (VERIFICATION "Kernel variants")
+    if (v.d2BlockedMeansNoAts && d.domain === 'blocked' && d.pasidsAttached === 0) assert.ok(!d.atsEnabled && !d.translatedAccepted, `${d.name}: D2`);
     if (d.groupOwned) assert.ok(d.domain === 'blocked' || d.domain === 'empty-paging' || d.domain === 'unmanaged' || d.domain === 'nested', `owned group in ${d.domain}`);
   }
 }

@@ -48,6 +48,11 @@ describe('ats-always-on is consumed by SMMUv3 only (§8)', () => {
     assert.equal(o.atsEnabled, true);
     assert.equal(o.translatedAccepted, true);
   });
+  it('... and under D2 the BLOCKED RID is downgraded when that PASID goes (D2 overrides A5 for BLOCKED)', () => {
+    const r = run(single('arm-smmu-v3', { fn: CXL_DEV }), 'ats-always-on,d2-blocked-means-no-ats', ['probe(rp)', 'probe(ep)', 'vfio-bind(ep)', 'vfio-attach(ep)', 'pasid-attach(ep)', 'vfio-detach(ep)', 'pasid-detach(ep)']);
+    assert.equal(r.obs('ep').atsEnabled, false);
+    assert.equal(r.obs('ep').translatedAccepted, false);
+  });
 });
 
 describe('D3/D4 boot-dma-security parking', () => {

@@ -5,7 +5,8 @@
 // Kernel source read (RFCv1 3/3 patch text, stored copy): arm_smmu_blocking_set_dev_pasid
 // skips the downgrade "if (!master->ats_always_on && !arm_smmu_ssids_in_use(...))" for every
 // RID domain, so an always-on master whose RID is BLOCKED keeps its CD-table STE
-// (S1DSS=TERMINATE, EATS=1) and PCI ATS after its last PASID goes away (A5 below).
+// (S1DSS=TERMINATE, EATS=1) and PCI ATS after its last PASID goes away (A5 below; the D2
+// variant, a rule for every vendor, downgrades it).
 import { DEV_ABSENT, MMU_INITIAL } from '../../state.js';
 import { OK, dev, fail, grp, info, log, setDev, type Tx } from '../../tx.js';
 import type { DomainKind, KReturn } from '../../types.js';
@@ -136,7 +137,9 @@ function removeDevPasid(tx: Tx, name: string): void {
   const dom = grp(tx, name).domain;
   log(tx, 'arm_smmu_blocking_set_dev_pasid', name, 'R4.32a', 'CD cleared');
   if (d.pasid) return;
-  if (d.mmu.alwaysOn) {
+  // D2 (every vendor: BLOCKED without PASIDs ⇒ no ATS) overrides A5's blanket skip for a
+  // BLOCKED RID; without D2 the RFC as posted keeps EATS=1 there (see the header note)
+  if (d.mmu.alwaysOn && !(tx.v.d2BlockedMeansNoAts && dom === 'blocked')) {
     log(tx, 'arm_smmu_blocking_set_dev_pasid', name, 'A5', `ats_always_on: RID STE not downgraded (RID ${dom ?? 'none'})`);
     return;
   }
