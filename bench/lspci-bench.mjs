@@ -63,11 +63,18 @@ const full = devices.filter((d) => d.length > 16).length;
 console.log(`dump: ${N} functions from ${devices.length} real ones (${full} with 4096 bytes), ${(bytes / 1e6).toFixed(1)} MB at ${big}`);
 
 const devnull = openSync('/dev/null', 'w');
-function time(cmd, args) {
+// CPU time (user+sys) of the child too, via GNU time when present: on a shared machine it
+// varies less than wall-clock time.
+const gnuTime = existsSync('/usr/bin/time');
+const cpuTimes = {};
+function time(name, cmd, args) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'], env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 1 << 26 });
+  const [c, a] = gnuTime ? ['/usr/bin/time', ['-f', 'CPU %U %S', cmd, ...args]] : [cmd, args];
+  const r = spawnSync(c, a, { stdio: ['ignore', devnull, 'pipe'], env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 1 << 26, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.error ?? r.stderr}`);
+  const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  if (m) (cpuTimes[name] ??= []).push((Number(m[1]) + Number(m[2])) * 1000);
   return ms;
 }
 const cases = [
@@ -76,7 +83,7 @@ const cases = [
   ['lspci -vvvn', 'lspci', ['-F', big, '-vvvn']],
 ];
 const results = Object.fromEntries(cases.map(([n]) => [n, []]));
-for (let r = 0; r < REPS; r++) for (const [n, cmd, args] of cases) results[n].push(time(cmd, args));
+for (let r = 0; r < REPS; r++) for (const [n, cmd, args] of cases) results[n].push(time(n, cmd, args));
 closeSync(devnull);
 rmSync(dir, { recursive: true, force: true });
 
@@ -85,6 +92,15 @@ console.log(`repetitions: ${REPS} (alternating), wall-clock per run incl. proces
 for (const [n] of cases) {
   const a = results[n];
   console.log(`${n.padEnd(14)} median ${median(a).toFixed(0).padStart(6)} ms  min ${Math.min(...a).toFixed(0).padStart(6)} ms  ${(N / (median(a) / 1000)).toFixed(0).padStart(8)} functions/s   runs: ${a.map((x) => x.toFixed(0)).join(' ')}`);
+}
+for (const [n] of cases) {
+  const a = cpuTimes[n];
+  if (a) console.log(`${n.padEnd(14)} CPU (user+sys) median ${median(a).toFixed(0).padStart(6)} ms  min ${Math.min(...a).toFixed(0).padStart(6)} ms`);
+}
+if (cpuTimes['dmagate -vvv']) {
+  const c = median(cpuTimes['dmagate -vvv']);
+  console.log(`CPU-time ratio lspci -vvv / dmagate:  ${(median(cpuTimes['lspci -vvv']) / c).toFixed(2)}x`);
+  console.log(`CPU-time ratio lspci -vvvn / dmagate: ${(median(cpuTimes['lspci -vvvn']) / c).toFixed(2)}x`);
 }
 const ours = median(results['dmagate -vvv']);
 console.log(`throughput ratio dmagate/lspci -vvv:  ${(median(results['lspci -vvv']) / ours).toFixed(2)}x`);
