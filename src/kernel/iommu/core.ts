@@ -210,7 +210,7 @@ export function iommuDetachGroup(tx: Tx, name: string): void {
 export function iommuAttachDevicePasid(tx: Tx, name: string): KReturn {
   const d = dev(tx, name);
   if (d.probeErr !== null) return fail('ENODEV', 'no IOMMU group (R4.31)');
-  if (!tx.prof.vendorBlockedDomain) return fail('EOPNOTSUPP', 'no blocked domain with set_dev_pasid (R4.31; 6.1 profile)');
+  if (!ops(tx).hasBlockedDomain(tx.prof)) return fail('EOPNOTSUPP', 'no blocked domain with set_dev_pasid (R4.31; 6.1 profile)');
   if (d.mmu.ssidBits === 0) return fail('EINVAL', 'pasid >= max_pasids (0): PASID not enabled (R4.31)');
   if (d.pasid) return fail('EBUSY', 'PASID already in pasid_array (R4.31)');
   setDev(tx, name, { pasid: true });

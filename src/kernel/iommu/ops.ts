@@ -22,6 +22,11 @@ export interface DevView {
 
 export interface IommuOps {
   readonly id: IommuId | 'mock';
+  /** ops->blocked_domain exists (static BLOCKED; R4.15). Before it (6.1 profile) the core
+   * falls back to an empty paging domain. */
+  hasBlockedDomain(prof: Profile): boolean;
+  /** ops->identity_domain (static IDENTITY; R4.17: no cookie). */
+  readonly hasIdentityDomain: boolean;
   /** ops->probe_device: probe-time PASID/ATS work (R5.2, A1, R5.11, R5.13, R5.16). */
   probeDevice(tx: Tx, name: string): KReturn;
   /** D1 opt-in: re-run the probe-time ATS decision (not PASID) before the core re-attaches. */

@@ -3,6 +3,7 @@
 // device is probed into a group that has no domain yet; later members join").
 import type { DomainKind } from '../types.js';
 import { ginfo, type Tx } from '../tx.js';
+import { iommuOpsFor } from './registry.js';
 
 export interface Park {
   readonly kind: DomainKind;
@@ -14,7 +15,7 @@ export interface Park {
 /** The blocking domain the core uses (R4.15): the vendor's static BLOCKED domain, or (6.1
  * profile) an empty paging domain allocated by __iommu_group_alloc_blocking_domain. */
 export function blockingKind(tx: Tx): DomainKind {
-  return tx.prof.vendorBlockedDomain ? 'blocked' : 'empty-paging';
+  return iommuOpsFor(tx.p).hasBlockedDomain(tx.prof) ? 'blocked' : 'empty-paging';
 }
 
 /** D11 (Jason, Feb 3 "lock off to failure"): in a CC guest a hypervisor-given require_direct

@@ -125,6 +125,8 @@ function translatedAccepted(x: DevView): boolean {
 
 export const amdOps: IommuOps = {
   id: 'amd',
+  hasBlockedDomain: (prof) => prof.vendorBlockedDomain, // profiles.ts: 6.1 had none
+  hasIdentityDomain: true,
   probeDevice,
   reprobeAts: getCaps,
   attachCheck,

@@ -162,6 +162,8 @@ function translatedAccepted(x: DevView): boolean {
 
 export const armSmmuOps: IommuOps = {
   id: 'arm-smmu-v3',
+  hasBlockedDomain: (prof) => prof.vendorBlockedDomain, // profiles.ts: 6.1 had none
+  hasIdentityDomain: true,
   probeDevice,
   reprobeAts,
   attachCheck,

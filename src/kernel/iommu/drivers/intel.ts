@@ -129,6 +129,8 @@ function translatedAccepted(x: DevView): boolean {
 
 export const intelOps: IommuOps = {
   id: 'intel',
+  hasBlockedDomain: (prof) => prof.vendorBlockedDomain, // profiles.ts: 6.1 had none
+  hasIdentityDomain: true,
   probeDevice,
   reprobeAts,
   attachCheck,

@@ -14,6 +14,8 @@ function attachDev(tx: Tx, name: string, dom: DomainKind): void {
 
 export const mockOps: IommuOps = {
   id: 'mock',
+  hasBlockedDomain: () => true,
+  hasIdentityDomain: true,
   probeDevice: (tx, name) => {
     setDev(tx, name, { mmu: { ...MMU_INITIAL, ssidBits: 20 } });
     return OK;
