@@ -1,5 +1,24 @@
 // The kernel model as one object (types.ts KernelModel): the simulator and the verifier call
 // the very same pure functions (ARCHITECTURE.md "One model, two uses").
+//
+// Layout (mirrors the kernel): base/core.ts device add/remove, base/dd.ts really_probe and
+// release (R4.22/R4.23, D3 gating, D9), iommu/core.ts the IOMMU core (R4.11–R4.32, D4 hooks),
+// iommu/default-domain.ts (R4.1–R4.10, R2.6), iommu/parking.ts (D4–D11), iommu/msi.ts
+// (R4.33–R4.35), iommu/drivers/* one IommuOps per vendor (registry.ts), vfio/vfio.ts (R6),
+// observe.ts the derived view, enabled.ts the world preconditions, profiles.ts 6.1 overrides.
+//
+// Event semantics chosen where VERIFICATION.md leaves room (documented, tested):
+// - vfio-attach opens the device (iommu_device_claim_dma_owner, R4.27: same owner → owner_cnt++)
+//   if not yet open, then attaches a fresh UNMANAGED domain (VFIO type1, MSI cookie) unless a
+//   group sibling already attached one (shared); vfio-detach → blocking domain when no sibling
+//   stays attached (R4.30); vfio-unbind detaches its PASID, detaches, releases (R4.29), unbinds.
+// - vfio-pci does not allocate MSI at bind (the user does, through VFIO); own drivers with
+//   usesMsi allocate at bind in the group's current domain. A driver whose allocation fails
+//   (ARM BLOCKED) still binds, with msi 'failed' (pcieport falls back to no MSI).
+// - unbind of a PF (own driver or vfio-pci) removes its VFs first (sriov_disable).
+// - pasid-attach needs a bound own driver (SVA) or an open VFIO device; one PASID per device.
+// - A refused event keeps what the kernel keeps; refusals come before any change, except a
+//   VFIO claim that succeeded before a refused attach (the fd stays open, as in the kernel).
 import type { Platform } from '../platform/types.js';
 import { deviceBind } from './base/dd.js';
 import { deviceUnbindWithVfs, pciDeviceAdd, pciStopAndRemoveBusDevice } from './base/core.js';
