@@ -24,8 +24,8 @@ export interface LspciOptions {
 }
 
 export interface LspciResult {
-  /** stdout, in chunks (large dumps make large outputs). */
-  readonly out: string[];
+  /** stdout, in chunks (large dumps make large outputs; text chunks are ASCII buffers). */
+  readonly out: (string | Uint8Array)[];
   readonly err: string;
   /** 0 ok; 1 the input had syntax errors (output still printed); 2 usage or I/O error. */
   readonly code: number;
@@ -85,9 +85,13 @@ export function functionToJson(f: PciFunction): unknown {
 
 const jsonReplacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? '0x' + v.toString(16) : v);
 
+/** Output is gathered in small flat chunks: a long-lived `+=` string would keep every piece
+ * alive (and copied by each scavenge) until the end. The text is ASCII. */
+const CHUNK = 1 << 16;
+
 interface StreamResult {
   readonly status: 'ok' | 'unsorted' | 'domain';
-  readonly out: string[];
+  readonly out: Uint8Array[];
   readonly err: string;
   readonly parseIssues: ConfigIssue[];
 }
@@ -98,7 +102,7 @@ interface StreamResult {
  * function out of order, and ('domain') at a non-zero domain when printing without domains.
  */
 function streamDump(file: string, slot: SlotFilter | null, wanted: (f: PciFunction) => boolean, verbose: number, showDomain: boolean): StreamResult {
-  const out: string[] = [];
+  const out: Uint8Array[] = [];
   let chunk = '';
   let err = '';
   let status: StreamResult['status'] = 'ok';
@@ -117,8 +121,8 @@ function streamDump(file: string, slot: SlotFilter | null, wanted: (f: PciFuncti
     const f = decodeFunction(x.bdf, x.config);
     if (!wanted(f)) return true;
     chunk += printFunction(f, { verbose, showDomain });
-    if (chunk.length > 1 << 20) {
-      out.push(chunk);
+    if (chunk.length > CHUNK) {
+      out.push(Buffer.from(chunk, 'latin1'));
       chunk = '';
     }
     if (f.issues.length) {
@@ -127,7 +131,7 @@ function streamDump(file: string, slot: SlotFilter | null, wanted: (f: PciFuncti
     }
     return true;
   });
-  out.push(chunk);
+  out.push(Buffer.from(chunk, 'latin1'));
   return { status, out, err, parseIssues: p.issues };
 }
 
@@ -179,14 +183,14 @@ export function runLspci(o: LspciOptions): LspciResult {
   }
   // Decode and print one function at a time: nothing decoded outlives its own output.
   const showDomain = items.some((x) => x.bdf.domain !== 0);
-  const out: string[] = [];
+  const out: Uint8Array[] = [];
   let chunk = '';
   for (const x of items) {
     const f = decodeFunction(x.bdf, x.config);
     if (!wanted(f)) continue;
     chunk += printFunction(f, { verbose: o.verbose, showDomain });
-    if (chunk.length > 1 << 20) {
-      out.push(chunk);
+    if (chunk.length > CHUNK) {
+      out.push(Buffer.from(chunk, 'latin1'));
       chunk = '';
     }
     if (x.issues.length || f.issues.length) {
@@ -195,7 +199,7 @@ export function runLspci(o: LspciOptions): LspciResult {
       for (const i of f.issues) err += issueLine(x.label, bdf, i);
     }
   }
-  out.push(chunk);
+  out.push(Buffer.from(chunk, 'latin1'));
   return { out, err, code };
 }
 
@@ -239,7 +243,7 @@ export function register(program: Command, setExit: SetExit): void {
     .addHelpText('after', HELP)
     .action((opts: { file?: string; sysfs?: string; slot?: string; id?: string; verbose: number; json?: boolean }) => {
       const r = runLspci({ file: opts.file, sysfs: opts.sysfs, slot: opts.slot, id: opts.id, verbose: opts.verbose, json: opts.json });
-      for (const c of r.out) if (c) process.stdout.write(c);
+      for (const c of r.out) if (c.length) process.stdout.write(c);
       if (r.err) process.stderr.write(r.err);
       setExit(r.code);
     });

@@ -11,7 +11,7 @@ import { REPO_ROOT } from './support/shared.js';
 
 const QEMU = join(REPO_ROOT, 'data', 'pci-dumps', 'qemu72-cxl-direct.txt');
 const QEMU_REF = join(REPO_ROOT, 'data', 'pci-dumps', 'qemu72-cxl-direct.lspci-vvvn.txt');
-const text = (r: { out: string[] }): string => r.out.join('');
+const text = (r: { out: (string | Uint8Array)[] }): string => r.out.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('latin1'))).join('');
 const bdfs = (s: string): string[] => s.split('\n').filter((l) => /^[0-9a-f]/.test(l)).map((l) => l.split(' ')[0]);
 
 test('bundled qemu72 dump: blocks of interest equal lspci 3.9.0 -vvvn', () => {
