@@ -19,6 +19,7 @@ interface MatrixOpts {
   maxStates?: string;
   maxDepth?: string;
   reduce?: boolean;
+  splitPorts?: boolean;
 }
 
 function progressBar(): ((done: number, total: number) => void) | undefined {
@@ -44,6 +45,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--max-states <n>', 'per-cluster state bound; unviolated verdicts become inconclusive when hit')
     .option('--max-depth <n>', 'depth bound; unviolated verdicts become inconclusive when hit')
     .option('--no-reduce', 'explore whole products instead of independent device clusters (slow)')
+    .option('--no-split-ports', 'keep root ports with their subtrees (cluster reduction only)')
     .addHelpText(
       'after',
       [
@@ -82,7 +84,7 @@ export function register(program: Command, setExit: SetExit): void {
         }
         const base = await basePlatform(file);
         const cells = cellsOf(combos, iommus);
-        const result = await runMatrix(base.platform, cells, { jobs, invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, onProgress: progressBar() });
+        const result = await runMatrix(base.platform, cells, { jobs, invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, onProgress: progressBar() });
         if (o.json) process.stdout.write(JSON.stringify(jsonMatrix(base.name, result), null, 2) + '\n');
         else process.stdout.write(matrixText(base.name, result));
       }),

@@ -73,6 +73,7 @@ interface VerifyOpts {
   format?: string;
   json?: boolean;
   reduce?: boolean;
+  splitPorts?: boolean;
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -91,6 +92,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--format <f>', 'text | json | mermaid', 'text')
     .option('--json', 'same as --format json: one cell in the `matrix --json` shape')
     .option('--no-reduce', 'explore the whole product instead of independent device clusters')
+    .option('--no-split-ports', 'keep root ports with their subtrees (cluster reduction only)')
     .addHelpText(
       'after',
       [
@@ -128,7 +130,7 @@ export function register(program: Command, setExit: SetExit): void {
           ccGuest: o.ccGuest ?? base.platform.ccGuest,
           variant: variant.id,
         };
-        const cell = runCell(b.model, base.platform, spec, b.transforms, { invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce });
+        const cell = runCell(b.model, base.platform, spec, b.transforms, { invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts });
         if (format === 'json') {
           process.stdout.write(JSON.stringify(jsonCell(cell), null, 2) + '\n');
           return;
@@ -148,7 +150,7 @@ export function register(program: Command, setExit: SetExit): void {
         const out: string[] = [];
         const s = cell.stats;
         out.push(`dmagate verify — platform ${base.name}, ${spec.iommu}, passthrough ${spec.passthrough ? 'on' : 'off'}${spec.ccGuest ? ', CC guest' : ''}, variant ${variant.id}`);
-        out.push(`explored ${s.states} states, ${s.transitions} transitions, depth ${s.depth}, in ${Math.round(s.ms)} ms (${s.clusters} independent cluster${s.clusters === 1 ? '' : 's'})${s.boundHit ? ` — stopped at the ${s.boundHit} bound` : ''}`);
+        out.push(`explored ${s.states} states, ${s.transitions} transitions, depth ${s.depth}, in ${Math.round(s.ms)} ms (as ${s.clusters} independent part${s.clusters === 1 ? '' : 's'})${s.boundHit ? ` — stopped at the ${s.boundHit} bound` : ''}`);
         out.push('');
         for (const [id, r] of Object.entries(cell.results)) {
           const label = r.verdict === 'holds' && r.vacuous ? 'holds (vacuously)' : r.verdict === 'violated' ? 'VIOLATED' : r.verdict;

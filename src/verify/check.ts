@@ -10,7 +10,8 @@ import { explore } from './explore.js';
 import type { CellResult, DevFacts, InvariantResult, Invariant } from './types.js';
 import { makeCtx } from './types.js';
 import { INVARIANTS } from './invariants/index.js';
-import { clusters, restrict } from './reduce.js';
+import { clusters, restrict, splitPorts } from './reduce.js';
+import type { Part } from './reduce.js';
 
 export interface CheckOptions {
   readonly invariants?: readonly Invariant[];
@@ -18,6 +19,9 @@ export interface CheckOptions {
   readonly maxDepth?: number;
   /** Explore independent device clusters separately (default true). */
   readonly reduce?: boolean;
+  /** Also split root ports from their subtrees where only probe order couples them
+   * (default true; needs `reduce`). */
+  readonly splitPorts?: boolean;
 }
 
 /** What one exploration found, per invariant: premise reached, first violation. */
@@ -38,7 +42,9 @@ function facts(obs: Observation, name: string | undefined): DevFacts | undefined
   return { name: d.name, isBridge: d.isBridge, requireDirect: d.requireDirect, untrusted: d.untrusted, cxlCache: d.cxlCache };
 }
 
-function exploreOne<S>(model: KernelModel<S>, p: Platform, v: Variant, invs: readonly Invariant[], o: CheckOptions): Partial {
+function exploreOne<S>(model: KernelModel<S>, part: Part, v: Variant, invs: readonly Invariant[], o: CheckOptions): Partial {
+  const p = part.platform;
+  const frozen = part.frozen;
   const ctx = makeCtx(p, v);
   const stateInvs = invs.filter((i) => i.kind === 'state');
   const transInvs = invs.filter((i) => i.kind === 'transition');
@@ -64,7 +70,7 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, v: Variant, invs: rea
   const ex = explore<S, KEvent, StepResult<S>>(
     {
       init: model.init(p, v),
-      enabled: (s) => model.enabled(p, v, s),
+      enabled: frozen.size === 0 ? (s) => model.enabled(p, v, s) : (s) => model.enabled(p, v, s).filter((e) => e.kind === 'probe' || !frozen.has(e.dev)),
       step: (s, e) => model.step(p, v, s, e),
       key: (s) => model.key(s),
     },
@@ -106,7 +112,10 @@ export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: 
     if (a.applies) live.push(inv);
     else results[inv.id] = { verdict: 'n/a', why: a.why };
   }
-  const parts = o.reduce === false ? [p] : clusters(p).map((c) => restrict(p, c));
+  const parts: Part[] =
+    o.reduce === false
+      ? [{ platform: p, frozen: new Set() }]
+      : clusters(p).flatMap((c) => (o.splitPorts === false ? [{ platform: restrict(p, c), frozen: new Set<string>() }] : splitPorts(p, c)));
   const merged: Partial = { premise: new Set(), violation: new Map(), states: 0, transitions: 0, depth: 0, boundHit: null };
   for (const sub of parts) {
     const r = exploreOne(model, sub, v, live, o);

@@ -32,6 +32,7 @@ export interface CellOptions {
   readonly maxStates?: number;
   readonly maxDepth?: number;
   readonly reduce?: boolean;
+  readonly splitPorts?: boolean;
 }
 
 export interface MatrixRunOptions extends CellOptions {
@@ -56,7 +57,7 @@ export function cellPlatform(base: Platform, c: CellSpec, tr: PlatformTransforms
 
 export function runCell<S>(model: KernelModel<S>, base: Platform, c: CellSpec, tr: PlatformTransforms, o: CellOptions): MatrixCell {
   const { invariants } = selectInvariants(o.invariants);
-  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce });
+  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce, splitPorts: o.splitPorts });
   return { ...c, stats: r.stats, results: r.results };
 }
 
@@ -102,7 +103,7 @@ export type WorkerReply = { readonly idx: number; readonly cell?: MatrixCell; re
 export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: MatrixRunOptions = {}): Promise<MatrixCell[]> {
   const jobs = Math.max(1, Math.min(o.jobs ?? defaultJobs(), cells.length));
   const out: MatrixCell[] = new Array<MatrixCell>(cells.length);
-  const cellOpts: CellOptions = { invariants: o.invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce };
+  const cellOpts: CellOptions = { invariants: o.invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce, splitPorts: o.splitPorts };
   if (jobs <= 1) {
     const { model, transforms } = await loadForCells(o.backendModule);
     cells.forEach((c, i) => {

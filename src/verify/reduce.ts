@@ -62,3 +62,37 @@ export function restrict(p: Platform, names: readonly string[]): Platform {
   const keep = new Set(names);
   return { ...p, devices: p.devices.filter((d) => keep.has(d.name)) };
 }
+
+/** One exploration: a sub-platform, and devices of it that only get `probe` there (their
+ * other behaviour is explored in a part of their own). */
+export interface Part {
+  readonly platform: Platform;
+  readonly frozen: ReadonlySet<string>;
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** Port splitting (docs/verification.md "Independence", level 2): a root port alone in its
+ * IOMMU group, not a PF and not aliased, is coupled to its subtree only by "a device appears
+ * after its upstream port" (root ports are never removed). Its own events are explored in a
+ * part of its own; in the subtree's part it is only probed. */
+export function splitPorts(p: Platform, cluster: readonly string[], grouping: Grouping = defaultGrouping): Part[] {
+  const sub = restrict(p, cluster);
+  const groupOf = grouping(sub);
+  const members = new Map<string, number>();
+  for (const n of cluster) {
+    const g = groupOf[n];
+    if (g !== undefined) members.set(g, (members.get(g) ?? 0) + 1);
+  }
+  const split = new Set<string>();
+  for (const d of sub.devices) {
+    if (d.parent !== null) continue;
+    const g = groupOf[d.name];
+    if (g === undefined || members.get(g) !== 1) continue;
+    if (sub.devices.some((x) => x.physfn === d.name || x.dmaAliasOf === d.name) || d.dmaAliasOf !== undefined) continue;
+    if (!sub.devices.some((x) => x.parent === d.name)) continue; // nothing to split from
+    split.add(d.name);
+  }
+  if (split.size === 0) return [{ platform: sub, frozen: NONE }];
+  return [...[...split].map((n) => ({ platform: restrict(p, [n]), frozen: NONE })), { platform: sub, frozen: split }];
+}

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseVariant } from '../../src/kernel/variants.js';
 import { checkCell } from '../../src/verify/check.js';
-import { clusters, restrict } from '../../src/verify/reduce.js';
+import { clusters, restrict, splitPorts } from '../../src/verify/reduce.js';
 import { kernelModel as toy, endpoint, rootPort, toyPlatform } from './toy-model.js';
 import type { DeviceDesc } from '../../src/platform/types.js';
 
@@ -25,22 +25,36 @@ test('clusters follow parent, alias and group coupling', () => {
   assert.deepEqual(restrict(p, ['rp2', 'ext']).devices.map((d) => d.name), ['rp2', 'ext']);
 });
 
-test('reduced and unreduced exploration give the same verdicts and trace lengths', () => {
+test('reduced (clusters; clusters + port splitting) and unreduced exploration give the same verdicts and trace lengths', () => {
   for (const iommu of ['arm-smmu-v3', 'intel'] as const) {
     const p = toyPlatform(devices.filter((d) => d.name !== 'ep3-alias'), iommu);
     for (const vt of ['mainline', 'boot-dma-security,park=blocked', 'cxl-ats-opt-in']) {
       const v = parseVariant(vt);
       const full = checkCell(toy, p, v, { reduce: false });
-      const red = checkCell(toy, p, v, { reduce: true });
-      assert.equal(red.stats.clusters, 3);
+      const clus = checkCell(toy, p, v, { reduce: true, splitPorts: false });
+      const split = checkCell(toy, p, v, { reduce: true });
       assert.equal(full.stats.clusters, 1);
-      assert.ok(red.stats.states < full.stats.states, `${iommu} ${vt}: reduction explores fewer states`);
-      for (const [id, r] of Object.entries(full.results)) {
-        const q = red.results[id];
-        assert.equal(q.verdict, r.verdict, `${iommu} ${vt} ${id}`);
-        assert.equal(q.vacuous, r.vacuous, `${iommu} ${vt} ${id} vacuous`);
-        assert.equal(q.trace?.length, r.trace?.length, `${iommu} ${vt} ${id} trace length`);
+      assert.equal(clus.stats.clusters, 3);
+      assert.equal(split.stats.clusters, 6, 'each root port split from its subtree');
+      assert.ok(clus.stats.states < full.stats.states, `${iommu} ${vt}: clusters explore fewer states`);
+      assert.ok(split.stats.transitions < clus.stats.transitions, `${iommu} ${vt}: splitting explores fewer transitions`);
+      for (const red of [clus, split]) {
+        for (const [id, r] of Object.entries(full.results)) {
+          const q = red.results[id];
+          assert.equal(q.verdict, r.verdict, `${iommu} ${vt} ${id}`);
+          assert.equal(q.vacuous, r.vacuous, `${iommu} ${vt} ${id} vacuous`);
+          assert.equal(q.trace?.length, r.trace?.length, `${iommu} ${vt} ${id} trace length`);
+        }
       }
     }
   }
+});
+
+test('splitPorts: only a root port alone in its group, with a subtree, is split', () => {
+  const p = toyPlatform(devices);
+  const parts = splitPorts(p, ['rp1', 'ep1']);
+  assert.deepEqual(parts.map((x) => [x.platform.devices.map((d) => d.name), [...x.frozen]]), [[['rp1'], []], [['rp1', 'ep1'], ['rp1']]]);
+  // In a shared group the port stays coupled.
+  const shared = splitPorts(p, ['rp1', 'ep1'], () => ({ rp1: 'g', ep1: 'g' }));
+  assert.deepEqual(shared.map((x) => [x.platform.devices.map((d) => d.name), [...x.frozen]]), [[['rp1', 'ep1'], []]]);
 });
