@@ -70,7 +70,9 @@ export interface DeviceDesc {
   readonly physfn?: string;
   /** Firmware "ExternalFacingPort" on a root port (R2.1). */
   readonly externalFacing: boolean;
-  /** Upstream bridge carries the usb4-host-interface reference / integrated TBT id (R2.3a). */
+  /** Set on a bridge: it carries the usb4-host-interface firmware reference, so devices directly
+   * below it are tunneled (R2.3a, pcie_has_usb4_host_interface(bridge)). The kernel model also
+   * accepts it on the device below (the original wording: "upstream bridge carries ..."). */
   readonly usb4HostInterface?: boolean;
   /** pasid_no_tlp quirk (R1.26 step 3). */
   readonly pasidNoTlp?: boolean;
