@@ -49,3 +49,16 @@ test('the example in docs/scenario.md validates and loads', () => {
   const r = loadScenario(example, '/tmp/doc-example.yaml');
   assert.equal(r.errors, undefined, r.errors?.map(formatError).join('\n'));
 });
+
+test('every object in the schema is closed (additionalProperties: false)', () => {
+  const open: string[] = [];
+  const walk = (node: unknown, at: string): void => {
+    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`));
+    if (node === null || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if ('properties' in o && o.additionalProperties !== false) open.push(at);
+    for (const [k, v] of Object.entries(o)) walk(v, `${at}/${k}`);
+  };
+  walk(schema, '#');
+  assert.deepEqual(open, []);
+});
