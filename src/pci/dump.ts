@@ -31,6 +31,23 @@ const HEXV = (() => {
   return t;
 })();
 
+/**
+ * lspci's own row layout, 16 bytes "hh" separated by single spaces at buf[p..p+47): store them
+ * at out[at..at+16) and return true; false (and the 16 bytes reset to 0xff) if it is not that.
+ */
+function fastRow(buf: Uint8Array, p: number, out: Uint8Array, at: number): boolean {
+  let bad = 0;
+  for (let i = 0; i < 16; i++, p += 3) {
+    const h = HEXV[buf[p]];
+    const l = HEXV[buf[p + 1]];
+    bad |= h | l | (i < 15 && buf[p + 2] !== 32 ? -1 : 0);
+    out[at + i] = (h << 4) | l;
+  }
+  if (bad >= 0) return true;
+  out.fill(0xff, at, at + 16);
+  return false;
+}
+
 /** Count leading hex digits of buf[s..e). */
 function hexRun(buf: Uint8Array, s: number, e: number): number {
   let i = s;
@@ -180,6 +197,20 @@ class DumpReader {
     const slab = this.slab;
     let pos = start;
     while (pos < end && !this.stopped) {
+      // Fast path for lspci's own rows ("oo: " or "ooo: " + 16 bytes + LF) inside a device.
+      if (this.cur !== null && HEXV[buf[pos]] >= 0 && HEXV[buf[pos + 1]] >= 0) {
+        const n = buf[pos + 2] === 58 ? 2 : HEXV[buf[pos + 2]] >= 0 && buf[pos + 3] === 58 ? 3 : 0;
+        const eol = pos + n + 49;
+        if (n && eol < end && buf[eol] === 10 && buf[pos + n + 1] === 32) {
+          const off = hexNum(buf, pos, n);
+          if (off <= 4096 - 16 && fastRow(buf, pos + n + 2, slab.buf, slab.base + off)) {
+            this.lineNo++;
+            if (off + 16 > this.len) this.len = off + 16;
+            pos = eol + 1;
+            continue;
+          }
+        }
+      }
       const lineNo = ++this.lineNo;
       let nl = buf.indexOf(10, pos);
       if (nl < 0 || nl > end) nl = end;
