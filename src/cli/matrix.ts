@@ -5,7 +5,7 @@ import { IOMMU_IDS } from '../platform/types.js';
 import type { IommuId } from '../platform/types.js';
 import { defaultCombinations, parseCombinations } from '../verify/combinations.js';
 import type { Combination } from '../verify/combinations.js';
-import { cellsOf, defaultJobs, jsonMatrix, runMatrix } from '../verify/matrix.js';
+import { CELLS_PER_THREAD, cellsOf, defaultJobs, jsonMatrix, runMatrix } from '../verify/matrix.js';
 import { matrixText } from '../verify/matrix-text.js';
 import type { SetExit } from './commands.js';
 import { basePlatform, checkInvariantIds, guarded, InputError, parseCount, parseIommu } from './verify.js';
@@ -40,7 +40,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--variants <file>', 'combinations to run, one per line (`[cc-guest]` prefix, `#` comments); default: VERIFICATION.md\'s 25')
     .option('--iommu <id...>', `only these IOMMU platforms (${IOMMU_IDS.join(', ')})`)
     .option('--json', 'the machine-readable contract: {platform, cells: [{iommu, passthrough, ccGuest, variant, stats, results}]}')
-    .option('--jobs <n>', `worker threads (default: cores = ${defaultJobs()}; 1 runs in-process)`)
+    .option('--jobs <n>', `threads, this one included (default: the cores = ${defaultJobs()}, capped at one per ${CELLS_PER_THREAD} cells: below that a worker's start-up costs more than it saves; 1 = in-process)`)
     .option('--invariant <id...>', 'only these invariants')
     .option('--max-states <n>', 'per-cluster state bound; unviolated verdicts become inconclusive when hit')
     .option('--max-depth <n>', 'depth bound; unviolated verdicts become inconclusive when hit')

@@ -36,7 +36,7 @@ export interface CellOptions {
 }
 
 export interface MatrixRunOptions extends CellOptions {
-  /** Worker threads; 1 runs in this thread. Default: available cores. */
+  /** Threads (this one included); 1 runs in this thread only. Default: defaultJobs(cells). */
   readonly jobs?: number;
   onProgress?(done: number, total: number): void;
   /** A module URL exporting `kernelModel` (and optionally the transforms) to use instead of
@@ -76,8 +76,14 @@ export async function loadForCells(backendModule?: string): Promise<Loaded> {
   return { model: m.kernelModel, transforms: m.transforms ?? FALLBACK_TRANSFORMS };
 }
 
-export function defaultJobs(): number {
-  return Math.max(1, availableParallelism());
+/** Cells per extra thread below which threads do not pay: a worker's module load and JIT
+ * warm-up cost about 1 s of CPU on the 2-core reference machine, more than it saves on the
+ * default 200-cell matrix (bench/matrix-bench.ts; docs/verification.md "Performance"). */
+export const CELLS_PER_THREAD = 400;
+
+/** Default threads: the cores, capped at one per CELLS_PER_THREAD cells. */
+export function defaultJobs(cells = Number.POSITIVE_INFINITY): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.ceil(cells / CELLS_PER_THREAD)));
 }
 
 /** A worker running matrix-worker beside this file: the .js from dist/ directly; under tsx
@@ -101,7 +107,7 @@ export type WorkerReply = { readonly idx: number; readonly cell?: MatrixCell; re
 
 /** Runs every cell; results in the order of `cells`. */
 export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: MatrixRunOptions = {}): Promise<MatrixCell[]> {
-  const jobs = Math.max(1, Math.min(o.jobs ?? defaultJobs(), cells.length));
+  const jobs = Math.max(1, Math.min(o.jobs ?? defaultJobs(cells.length), cells.length));
   const out: MatrixCell[] = new Array<MatrixCell>(cells.length);
   const cellOpts: CellOptions = { invariants: o.invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce, splitPorts: o.splitPorts };
   if (jobs <= 1) {

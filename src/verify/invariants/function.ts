@@ -53,9 +53,9 @@ export const noSilentMsiLoss: TransitionInvariant = {
     const group = actor.group ?? after.devices[e.dev]?.group ?? null;
     if (group === null) return VACUOUS;
     let premise = false;
-    for (const name of Object.keys(before.devices).sort()) {
+    for (const b of Object.values(before.devices)) {
+      const name = b.name;
       if (name === e.dev) continue;
-      const b = before.devices[name];
       const a = after.devices[name];
       if (a === undefined || !b.present || b.group !== group || b.msi !== 'works') continue;
       if (b.driver === null || a.driver !== b.driver) continue; // its driver must stay bound

@@ -8,15 +8,15 @@ import { ATS_ALWAYS_ON_QUIRKS } from '../../kernel/pci/always-on.js';
 import type { Check, Ctx } from '../types.js';
 
 /** Quantifies over present devices: premise = some device matches `about`; ok = every such
- * device satisfies `good`; detail names the first that does not (devices in name order). */
+ * device satisfies `good`; detail names the first that does not (in the model's order). */
 export function forDevices(
   obs: Observation,
   about: (d: DeviceObs) => boolean,
   good: (d: DeviceObs) => string | null,
 ): Check {
   let premise = false;
-  for (const name of Object.keys(obs.devices).sort()) {
-    const d = obs.devices[name];
+  // The model's (deterministic) device order: platform order.
+  for (const d of Object.values(obs.devices)) {
     if (!d.present || !about(d)) continue;
     premise = true;
     const bad = good(d);
