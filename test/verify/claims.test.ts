@@ -117,6 +117,8 @@ test('RID detached to BLOCKED with a PASID attached: no variant keeps both the s
   const strict = invariantById('sec.blocked-means-no-translated-strict');
   const survive = invariantById('fun.pasid-survives-rid-block');
   for (const c of defaultCombinations()) {
+    // Only where the window exists: VT-d legacy has no PASIDs (R4.31), and on AMD the model
+    // refuses a PASID under a VFIO user domain that is not PASID-capable (R5.18).
     for (const iommu of ['arm-smmu-v3', 'intel'] as const) {
       const p = plat(iommu, false, c.ccGuest);
       const pre = [
