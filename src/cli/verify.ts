@@ -97,6 +97,9 @@ export function register(program: Command, setExit: SetExit): void {
       'after',
       [
         '',
+        'SCENARIO supplies the platform (and the default variant); its events are not used:',
+        'verify explores every interleaving from boot.',
+        '',
         'Verdicts: holds, holds (vacuously: the premise is never reached), violated (with the',
         'shortest event sequence from boot), n/a (with why), inconclusive (a bound was hit).',
         'A counterexample shows each step with the per-device change of domain, ATS,',

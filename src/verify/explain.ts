@@ -70,7 +70,7 @@ export const EXPLANATIONS: readonly ExplainRow[] = [
   { invariant: 'fun.msi-works', feature: (v) => v.park === 'blocked' && !v.dmaModeEnum, vendors: ARM, text: 'park=blocked breaks pcieport MSI on ARM (prepare_msi on BLOCKED, R4.33) — D6, Nicolin Feb 18' },
   { invariant: 'fun.msi-works', feature: parked, vendors: ARM, text: 'a bound driver is left in a parking domain without an MSI doorbell on ARM — D6/D7, Nicolin Feb 18, Jason Feb 19' },
   { invariant: 'fun.msi-works', feature: any, vendors: ARM, text: 'MSI set up in another domain stops working on ARM (R4.33/R6.4) — D6, Nicolin Feb 18' },
-  { invariant: 'fun.msi-works', feature: any, vendors: X86, text: 'MSI fails on x86 although interrupt remapping does not depend on the domain — check the trace' },
+  { invariant: 'fun.msi-works', feature: any, vendors: X86, text: 'MSI fails on x86 although delivery does not depend on the domain there (interrupt remapping; golden 32: "on x86 no loss") — check the trace' },
   // fun.no-silent-msi-loss
   { invariant: 'fun.no-silent-msi-loss', feature: any, vendors: ARM, text: "VFIO claiming a group member silently breaks the pcieport's MSI on ARM; dma-mode-enum refuses the claim — D10, Jason Feb 20/26" },
   { invariant: 'fun.no-silent-msi-loss', feature: any, text: "a domain change for one member silently broke another member's MSI — D10, Jason Feb 20/26" },

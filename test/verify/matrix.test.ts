@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_COMBINATIONS_TEXT, defaultCombinations, parseCombinations } from '../../src/verify/combinations.js';
 import { cellsOf, jsonMatrix, runMatrix } from '../../src/verify/matrix.js';
 import { matrixText } from '../../src/verify/matrix-text.js';
-import { explain } from '../../src/verify/explain.js';
+import { EXPLANATIONS, explain } from '../../src/verify/explain.js';
 import { parseVariant } from '../../src/kernel/variants.js';
 import { IOMMU_IDS } from '../../src/platform/types.js';
 import { INVARIANT_IDS } from '../../src/verify/types.js';
@@ -77,4 +77,8 @@ test('explanations cite the thread for the findings it discusses', () => {
   for (const id of INVARIANT_IDS) {
     for (const iommu of IOMMU_IDS) assert.notEqual(explain(id, { ...arm, iommu, variant: parseVariant('cxl-ats-opt-in') }, []), null, `${id} ${iommu}`);
   }
+});
+
+test('every explanation row cites a rule (R/A/P/D, §, golden) or a dated thread message', () => {
+  for (const r of EXPLANATIONS) assert.match(r.text, /\b[RAPD]\d|§\d|golden \d+|(Jan|Feb) \d+/, `${r.invariant}: ${r.text}`);
 });
