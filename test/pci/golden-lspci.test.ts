@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { compareLspci, splitLspci } from './support/lspci-blocks.js';
+import { compareLspci, outsideCaps, splitLspci } from './support/lspci-blocks.js';
 import { renderDump } from './support/render.js';
 import { DUMPS_DIR, SKIP_MSG, dumpNames } from './support/shared.js';
 
@@ -49,4 +49,20 @@ test('device lines and every capability title line are present at the same offse
     }
   }
   assert.deepEqual(missing, []);
+});
+
+test('device and header lines (everything outside capabilities) equal the reference', (t) => {
+  const names = dumpNames();
+  if (!names) return t.skip(SKIP_MSG);
+  let lines = 0;
+  const diffs: string[] = [];
+  for (const name of names) {
+    const want = outsideCaps(readFileSync(join(DUMPS_DIR, `${name}.lspci-vvvn.txt`), 'utf8'));
+    const got = outsideCaps(renderDump(readFileSync(join(DUMPS_DIR, `${name}.txt`), 'utf8'), name));
+    lines += want.length;
+    const i = want.findIndex((l, k) => l !== got[k]);
+    if (i >= 0 || got.length !== want.length) diffs.push(`${name}: first difference at line ${i}: ${JSON.stringify(want[i])} != ${JSON.stringify(got[i])}`);
+  }
+  t.diagnostic(`${lines} lines outside capability blocks compared`);
+  assert.deepEqual(diffs, []);
 });

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { compareLspci } from './support/lspci-blocks.js';
+import { compareLspci, outsideCaps } from './support/lspci-blocks.js';
 import { renderDump } from './support/render.js';
 import { DUMPS_DIR, SKIP_MSG, dumpNames } from './support/shared.js';
 
@@ -15,7 +15,7 @@ function lspciVersion(): string | null {
   return /(\d+\.\d+(?:\.\d+)?)/.exec(r.stdout)?.[1] ?? null;
 }
 
-test('capability blocks and device lines match a live lspci at -v, -vv and -vvv', (t) => {
+test('capability blocks, device and header lines match a live lspci at -v, -vv and -vvv', (t) => {
   const names = dumpNames();
   if (!names) return t.skip(SKIP_MSG);
   const v = lspciVersion();
@@ -35,9 +35,12 @@ test('capability blocks and device lines match a live lspci at -v, -vv and -vvv'
       compared += c.compared;
       for (const m of c.mismatches) failures.push(`-${'v'.repeat(level)} ${name} ${m.device} [${m.offset}] ${m.kind}\n${m.expected}\n!=\n${m.actual}`);
       const a = deviceLines(r.stdout);
-      const b = deviceLines(ours);
       devices += a.length;
-      a.forEach((l, i) => l !== b[i] && failures.push(`-${'v'.repeat(level)} ${name} device line: ${l} != ${b[i]}`));
+      // device and header lines: everything outside the capability blocks, line for line
+      const want = outsideCaps(r.stdout);
+      const got = outsideCaps(ours);
+      const k = want.findIndex((l, j) => l !== got[j]);
+      if (k >= 0 || want.length !== got.length) failures.push(`-${'v'.repeat(level)} ${name} line ${k}: ${JSON.stringify(want[k])} != ${JSON.stringify(got[k])}`);
     }
     t.diagnostic(`-${'v'.repeat(level)}: ${compared} blocks, ${devices} device lines compared`);
     assert.ok(compared > 100);

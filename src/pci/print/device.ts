@@ -2,7 +2,7 @@
 import { avail, rd16, rd8 } from '../config.js';
 import { formatBdf } from '../dump.js';
 import type { PciFunction } from '../types.js';
-import { fl, h2, h4 } from './fmt.js';
+import { h2, h4 } from './fmt.js';
 
 /** Programming-interface names lspci takes from pci.ids (a few common ones; -n still prints them). */
 const PROG_IF: Readonly<Record<number, string>> = {
@@ -40,26 +40,4 @@ export function deviceLine(fn: PciFunction, verbose: number, showDomain: boolean
     if (pi || name) s += ' (prog-if ' + h2(pi) + (name ? ' [' + name + ']' : '') + ')';
   }
   return s;
-}
-
-const DEVSEL = ['fast', 'medium', 'slow', '??'];
-
-/** Subsystem (-v), Control and Status (-vv) lines. */
-export function headerLines(fn: PciFunction, verbose: number, out: string[]): void {
-  const cs = fn.config;
-  if (!avail(cs, 0, 64)) return;
-  const ht = rd8(cs, 0x0e) & 0x7f;
-  if (ht === 0) {
-    const sv = rd16(cs, 0x2c);
-    if (sv && sv !== 0xffff) out.push('\tSubsystem: ' + h4(sv) + ':' + h4(rd16(cs, 0x2e)));
-  }
-  if (verbose < 2) return;
-  const c = rd16(cs, 4);
-  out.push(
-    `\tControl: I/O${fl(c, 1)} Mem${fl(c, 2)} BusMaster${fl(c, 4)} SpecCycle${fl(c, 8)} MemWINV${fl(c, 0x10)} VGASnoop${fl(c, 0x20)} ParErr${fl(c, 0x40)} Stepping${fl(c, 0x80)} SERR${fl(c, 0x100)} FastB2B${fl(c, 0x200)} DisINTx${fl(c, 0x400)}`,
-  );
-  const st = rd16(cs, 6);
-  out.push(
-    `\tStatus: Cap${fl(st, 0x10)} 66MHz${fl(st, 0x20)} UDF${fl(st, 0x40)} FastB2B${fl(st, 0x80)} ParErr${fl(st, 0x100)} DEVSEL=${DEVSEL[(st >> 9) & 3]} >TAbort${fl(st, 0x800)} <TAbort${fl(st, 0x1000)} <MAbort${fl(st, 0x2000)} >SERR${fl(st, 0x4000)} <PERR${fl(st, 0x8000)} INTx${fl(st, 8)}`,
-  );
 }

@@ -1,8 +1,9 @@
 // lspci-compatible text for decoded functions (`lspci -n[v[v[v]]]`, pciutils 3.9.0):
 // lspci.c show_device / show_verbose, ls-caps.c show_caps, ls-ecaps.c show_ext_caps.
-import { avail, rd8 } from '../config.js';
+import { avail } from '../config.js';
 import type { PciFunction } from '../types.js';
-import { deviceLine, headerLines } from './device.js';
+import { deviceLine } from './device.js';
+import { headerText } from './header.js';
 import { printExtCap } from './ext-caps.js';
 import { h2, h3 } from './fmt.js';
 import { stdCapTitle } from './std-caps.js';
@@ -16,15 +17,11 @@ export interface PrintOptions {
 
 /** Text of one function, ending with a newline (and a blank line when verbose, as lspci). */
 export function printFunction(fn: PciFunction, o: PrintOptions): string {
-  const out: string[] = [deviceLine(fn, o.verbose, o.showDomain)];
-  if (!o.verbose) return out[0] + '\n';
-  headerLines(fn, o.verbose, out);
-  let s = out.join('\n') + '\n';
-  if (fn.header && fn.header.headerType === 1) {
-    const cs = fn.config;
-    s += `\tBus: primary=${h2(rd8(cs, 0x18))}, secondary=${h2(rd8(cs, 0x19))}, subordinate=${h2(rd8(cs, 0x1a))}, sec-latency=${rd8(cs, 0x1b)}\n`;
-  }
-  if (fn.header && fn.header.capabilitiesPointer !== null) s += capsText(fn, o.verbose);
+  const line = deviceLine(fn, o.verbose, o.showDomain) + '\n';
+  if (!o.verbose) return line;
+  const h = headerText(fn, o.verbose);
+  let s = line + h.text;
+  if (h.caps && fn.header && fn.header.capabilitiesPointer !== null) s += capsText(fn, o.verbose);
   return s + '\n';
 }
 

@@ -112,3 +112,20 @@ export function compareLspci(expected: string, actual: string): Comparison {
   }
   return { compared, matched, byKind, mismatches };
 }
+
+/** lspci text without the body lines of capability blocks and without capability title lines
+ * (what our printer promises to reproduce for every line: device line and header lines). */
+export function outsideCaps(text: string): string[] {
+  const out: string[] = [];
+  let inCap = false;
+  for (const l of text.split('\n')) {
+    if (l.startsWith('\tCapabilities:')) {
+      inCap = true;
+      continue;
+    }
+    if (inCap && l.startsWith('\t\t')) continue;
+    inCap = false;
+    out.push(l);
+  }
+  return out;
+}
