@@ -42,7 +42,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--json', 'the machine-readable contract: {platform, cells: [{iommu, passthrough, ccGuest, variant, stats, results}]}')
     .option('--jobs <n>', `threads, this one included (default: the cores = ${defaultJobs()}, capped at one per ${CELLS_PER_THREAD} cells: below that a worker's start-up costs more than it saves; 1 = in-process)`)
     .option('--invariant <id...>', 'only these invariants')
-    .option('--max-states <n>', 'per-cluster state bound; unviolated verdicts become inconclusive when hit')
+    .option('--max-states <n>', 'state bound per explored part; when hit, unviolated verdicts become inconclusive')
     .option('--max-depth <n>', 'depth bound; unviolated verdicts become inconclusive when hit')
     .option('--no-reduce', 'explore whole products instead of independent device clusters (slow)')
     .option('--no-split-ports', 'keep root ports with their subtrees (cluster reduction only)')

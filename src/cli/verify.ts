@@ -87,7 +87,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--no-passthrough', 'iommu.passthrough=0')
     .option('--cc-guest', 'a confidential-compute guest platform (D11)')
     .option('--invariant <id...>', 'check only these invariants (repeatable)')
-    .option('--max-states <n>', 'stop after this many states; unviolated verdicts become inconclusive')
+    .option('--max-states <n>', 'state bound per explored part; when hit, unviolated verdicts become inconclusive')
     .option('--max-depth <n>', 'explore at most this many events deep; unviolated verdicts become inconclusive')
     .option('--format <f>', 'text | json | mermaid', 'text')
     .option('--json', 'same as --format json: one cell in the `matrix --json` shape')
