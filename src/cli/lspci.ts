@@ -214,10 +214,11 @@ Selectors (lspci syntax, hex, empty or * = any):
   -s [[[[DOMAIN]:]BUS]:][DEV][.[FN]]    e.g. -s 0d:00.0, -s 0c:, -s .1, -s 0001:*:*.*
   -d [VENDOR]:[DEVICE][:CLASS]          e.g. -d 1e98:, -d 8086:0d93, -d ::0502
 
-Output matches pciutils 3.9.0 \`lspci -n\` line for line for the PCI Express title and the whole
-ATS, PASID, PRI, SR-IOV, ACS, Device Serial Number and DVSEC (CXL) blocks; other capabilities
-are listed by offset and name. Problems in the bytes (loops, bad pointers, truncation) go to
-stderr as "dmagate: <source>: <bdf> offset 0x.. <capability>: <message>".
+Output matches pciutils 3.9.0 \`lspci -n\` line for line for the device line, the header lines
+(Control, Status, Regions, bridge windows, ...), the PCI Express title and the whole ATS, PASID,
+PRI, SR-IOV, ACS, Device Serial Number and DVSEC (CXL) blocks; other capabilities are listed by
+offset and title only (lspci decodes their bodies too). Problems in the bytes (loops, bad
+pointers, truncation) go to stderr as "dmagate: <source>: <bdf> offset 0x.. <capability>: <message>".
 
 Exit status: 0 ok, 1 the dump had syntax errors (the rest was still decoded), 2 usage/I/O error.
 
