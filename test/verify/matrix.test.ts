@@ -82,3 +82,9 @@ test('explanations cite the thread for the findings it discusses', () => {
 test('every explanation row cites a rule (R/A/P/D, §, golden) or a dated thread message', () => {
   for (const r of EXPLANATIONS) assert.match(r.text, /\b[RAPD]\d|§\d|golden \d+|(Jan|Feb) \d+/, `${r.invariant}: ${r.text}`);
 });
+
+test('a backend that fails to load rejects the run (in-process and with workers), never hangs', async () => {
+  const bogus = new URL('./no-such-backend.ts', import.meta.url).href;
+  await assert.rejects(runMatrix(base, cells, { jobs: 1, backendModule: bogus }));
+  await assert.rejects(runMatrix(base, cells, { jobs: 2, backendModule: bogus }));
+});

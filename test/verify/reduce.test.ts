@@ -1,6 +1,7 @@
 // Independence reduction: reduced and unreduced exploration give the same verdicts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { parseVariant } from '../../src/kernel/variants.js';
 import { checkCell } from '../../src/verify/check.js';
 import { clusters, restrict, splitPorts } from '../../src/verify/reduce.js';
@@ -57,4 +58,34 @@ test('splitPorts: only a root port alone in its group, with a subtree, is split'
   // In a shared group the port stays coupled.
   const shared = splitPorts(p, ['rp1', 'ep1'], () => ({ rp1: 'g', ep1: 'g' }));
   assert.deepEqual(shared.map((x) => [x.platform.devices.map((d) => d.name), [...x.frozen]]), [[['rp1', 'ep1'], []]]);
+});
+
+// Property: on random small toy platforms, every reduction level gives the unreduced verdicts.
+test('property: reduced = unreduced on random toy platforms (fast-check)', () => {
+  const devArb = fc.record({ ext: fc.boolean(), eps: fc.array(fc.record({ ats: fc.boolean(), cxl: fc.boolean(), driver: fc.boolean() }), { maxLength: 2 }) });
+  fc.assert(
+    fc.property(
+      fc.array(devArb, { minLength: 1, maxLength: 2 }).filter((ports) => ports.reduce((n, p) => n + 1 + p.eps.length, 0) <= 4),
+      fc.constantFrom('arm-smmu-v3', 'intel', 'amd'),
+      fc.constantFrom('mainline', 'boot-dma-security,park=blocked', 'cxl-ats-opt-in'),
+      (ports, iommu, vt) => {
+        const ds: DeviceDesc[] = [];
+        ports.forEach((pt, i) => {
+          ds.push(rootPort(`rp${i}`, `00:0${i + 1}.0`, pt.ext));
+          pt.eps.forEach((e, j) => ds.push(endpoint(`ep${i}${j}`, `0${i + 1}:00.${j}`, `rp${i}`, e)));
+        });
+        const p = toyPlatform(ds, iommu as 'arm-smmu-v3' | 'intel' | 'amd');
+        const v = parseVariant(vt);
+        const full = checkCell(toy, p, v, { reduce: false });
+        for (const red of [checkCell(toy, p, v, { splitPorts: false }), checkCell(toy, p, v)]) {
+          for (const [id, r] of Object.entries(full.results)) {
+            const q = red.results[id];
+            if (q.verdict !== r.verdict || q.vacuous !== r.vacuous || q.trace?.length !== r.trace?.length) return false;
+          }
+        }
+        return true;
+      },
+    ),
+    { numRuns: 25, seed: 20260226 },
+  );
 });
