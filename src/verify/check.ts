@@ -25,7 +25,7 @@ export interface CheckOptions {
 }
 
 /** What one exploration found, per invariant: premise reached, first violation. */
-interface Partial {
+interface PartResult {
   premise: Set<string>;
   violation: Map<string, { trace: KEvent[]; detail: string; device?: DevFacts }>;
   states: number;
@@ -42,7 +42,7 @@ function facts(obs: Observation, name: string | undefined): DevFacts | undefined
   return { name: d.name, isBridge: d.isBridge, requireDirect: d.requireDirect, untrusted: d.untrusted, cxlCache: d.cxlCache };
 }
 
-function exploreOne<S>(model: KernelModel<S>, part: Part, v: Variant, invs: readonly Invariant[], o: CheckOptions): Partial {
+function exploreOne<S>(model: KernelModel<S>, part: Part, v: Variant, invs: readonly Invariant[], o: CheckOptions): PartResult {
   const p = part.platform;
   const frozen = part.frozen;
   const ctx = makeCtx(p, v);
@@ -116,7 +116,7 @@ export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: 
     o.reduce === false
       ? [{ platform: p, frozen: new Set() }]
       : clusters(p).flatMap((c) => (o.splitPorts === false ? [{ platform: restrict(p, c), frozen: new Set<string>() }] : splitPorts(p, c)));
-  const merged: Partial = { premise: new Set(), violation: new Map(), states: 0, transitions: 0, depth: 0, boundHit: null };
+  const merged: PartResult = { premise: new Set(), violation: new Map(), states: 0, transitions: 0, depth: 0, boundHit: null };
   for (const sub of parts) {
     const r = exploreOne(model, sub, v, live, o);
     for (const id of r.premise) merged.premise.add(id);
