@@ -85,9 +85,27 @@ export function functionToJson(f: PciFunction): unknown {
 
 const jsonReplacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? '0x' + v.toString(16) : v);
 
-/** Output is gathered in small flat chunks: a long-lived `+=` string would keep every piece
- * alive (and copied by each scavenge) until the end. The text is ASCII. */
-const CHUNK = 1 << 16;
+/** Output is copied into 1 MiB buffers as it is made: a long-lived `+=` string would keep
+ * every piece alive (and copied by each scavenge) until the end. The text is one byte per
+ * character (ASCII, or Latin-1 where lspci prints a raw byte). */
+class OutBuf {
+  readonly out: Uint8Array[] = [];
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private pos = 0;
+  add(s: string): void {
+    if (this.pos + s.length > this.buf.length) {
+      this.flush();
+      if (s.length > this.buf.length) this.buf = Buffer.allocUnsafe(s.length);
+    }
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+  }
+  flush(): Uint8Array[] {
+    if (this.pos) this.out.push(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(1 << 20);
+    this.pos = 0;
+    return this.out;
+  }
+}
 
 interface StreamResult {
   readonly status: 'ok' | 'unsorted' | 'domain';
@@ -102,8 +120,7 @@ interface StreamResult {
  * function out of order, and ('domain') at a non-zero domain when printing without domains.
  */
 function streamDump(file: string, slot: SlotFilter | null, wanted: (f: PciFunction) => boolean, verbose: number, showDomain: boolean): StreamResult {
-  const out: Uint8Array[] = [];
-  let chunk = '';
+  const ob = new OutBuf();
   let err = '';
   let status: StreamResult['status'] = 'ok';
   let prev: Bdf | null = null;
@@ -120,19 +137,14 @@ function streamDump(file: string, slot: SlotFilter | null, wanted: (f: PciFuncti
     if (slot && !matchSlot(slot, x.bdf)) return true;
     const f = decodeFunction(x.bdf, x.config);
     if (!wanted(f)) return true;
-    chunk += printFunction(f, { verbose, showDomain });
-    if (chunk.length > CHUNK) {
-      out.push(Buffer.from(chunk, 'latin1'));
-      chunk = '';
-    }
+    ob.add(printFunction(f, { verbose, showDomain }));
     if (f.issues.length) {
       const bdf = formatBdf(f.bdf, showDomain);
       for (const i of f.issues) err += issueLine(file, bdf, i);
     }
     return true;
   });
-  out.push(Buffer.from(chunk, 'latin1'));
-  return { status, out, err, parseIssues: p.issues };
+  return { status, out: ob.flush(), err, parseIssues: p.issues };
 }
 
 export function runLspci(o: LspciOptions): LspciResult {
@@ -183,24 +195,18 @@ export function runLspci(o: LspciOptions): LspciResult {
   }
   // Decode and print one function at a time: nothing decoded outlives its own output.
   const showDomain = items.some((x) => x.bdf.domain !== 0);
-  const out: Uint8Array[] = [];
-  let chunk = '';
+  const ob = new OutBuf();
   for (const x of items) {
     const f = decodeFunction(x.bdf, x.config);
     if (!wanted(f)) continue;
-    chunk += printFunction(f, { verbose: o.verbose, showDomain });
-    if (chunk.length > CHUNK) {
-      out.push(Buffer.from(chunk, 'latin1'));
-      chunk = '';
-    }
+    ob.add(printFunction(f, { verbose: o.verbose, showDomain }));
     if (x.issues.length || f.issues.length) {
       const bdf = formatBdf(f.bdf, showDomain);
       for (const i of x.issues) err += issueLine(x.label, bdf, i);
       for (const i of f.issues) err += issueLine(x.label, bdf, i);
     }
   }
-  out.push(Buffer.from(chunk, 'latin1'));
-  return { out, err, code };
+  return { out: ob.flush(), err, code };
 }
 
 const HELP = `
