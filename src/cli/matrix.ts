@@ -20,6 +20,7 @@ interface MatrixOpts {
   maxDepth?: string;
   reduce?: boolean;
   splitPorts?: boolean;
+  perCell?: boolean;
 }
 
 function progressBar(): ((done: number, total: number) => void) | undefined {
@@ -40,6 +41,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--variants <file>', 'combinations to run, one per line (`[cc-guest]` prefix, `#` comments); default: VERIFICATION.md\'s 25')
     .option('--iommu <id...>', `only these IOMMU platforms (${IOMMU_IDS.join(', ')})`)
     .option('--json', 'the machine-readable contract: {platform, cells: [{iommu, passthrough, ccGuest, variant, stats, results}]}')
+    .option('--per-cell', 'explain every violated cell on its own line (default: one line per explanation, listing its rows)')
     .option('--jobs <n>', `threads, this one included (default: the cores = ${defaultJobs()}, capped at one per ${CELLS_PER_THREAD} cells: below that a worker's start-up costs more than it saves; 1 = in-process)`)
     .option('--invariant <id...>', 'only these invariants')
     .option('--max-states <n>', 'state bound per explored part; when hit, unviolated verdicts become inconclusive')
@@ -86,7 +88,7 @@ export function register(program: Command, setExit: SetExit): void {
         const cells = cellsOf(combos, iommus);
         const result = await runMatrix(base.platform, cells, { jobs, invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, onProgress: progressBar() });
         if (o.json) process.stdout.write(JSON.stringify(jsonMatrix(base.name, result), null, 2) + '\n');
-        else process.stdout.write(matrixText(base.name, result));
+        else process.stdout.write(matrixText(base.name, result, { perCell: o.perCell }));
       }),
     );
 }

@@ -28,7 +28,8 @@ export function columnCodes(ids: readonly string[]): Map<string, string> {
   return out;
 }
 
-export function matrixText(platformName: string, cells: readonly MatrixCell[], opts: { explain?: boolean } = {}): string {
+/** `perCell`: one line per violated (cell, invariant) instead of one per explanation. */
+export function matrixText(platformName: string, cells: readonly MatrixCell[], opts: { explain?: boolean; perCell?: boolean } = {}): string {
   const lines: string[] = [];
   if (cells.length === 0) return 'no cells\n';
   const ids = Object.keys(cells[0].results);
@@ -72,7 +73,16 @@ export function matrixText(platformName: string, cells: readonly MatrixCell[], o
         }
       });
       if (groups.size > 0) lines.push('  violations:');
-      for (const [key, g] of groups) lines.push(`  ${SYMBOL.violated} ${key} [rows ${ranges(g.rows)}; e.g. ${g.trace.join(' ')}]`);
+      if (opts.perCell === true) {
+        rows.forEach((c, i) => {
+          for (const id of ids) {
+            const r = c.results[id];
+            if (r?.verdict !== 'violated') continue;
+            const why = explain(id, { iommu: c.iommu, passthrough: c.passthrough, ccGuest: c.ccGuest, variant: parseVariant(c.variant) }, r.trace, r.device) ?? `no recorded explanation: ${r.detail ?? ''}`;
+            lines.push(`  ${SYMBOL.violated} row ${i + 1} ${codes.get(id)} ${id}: ${why} [${(r.trace ?? []).map(formatEvent).join(' ')}]`);
+          }
+        });
+      } else for (const [key, g] of groups) lines.push(`  ${SYMBOL.violated} ${key} [rows ${ranges(g.rows)}; e.g. ${g.trace.join(' ')}]`);
     }
   }
   lines.push('');

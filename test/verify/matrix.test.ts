@@ -65,6 +65,10 @@ test('JSON follows the contract: {platform, cells:[{iommu, passthrough, ccGuest,
   const text = matrixText('toy', res);
   assert.match(text, /== arm-smmu-v3 ==/);
   assert.match(text, /== intel ==/);
+  // Per-cell mode: every violated (cell, invariant) on its own line.
+  const violated = res.reduce((n, c) => n + Object.values(c.results).filter((r) => r.verdict === 'violated').length, 0);
+  const perCell = matrixText('toy', res, { perCell: true });
+  assert.equal(perCell.split('\n').filter((l) => /^ {2}✗ row \d+ /.test(l)).length, violated);
 });
 
 test('explanations cite the thread for the findings it discusses', () => {
