@@ -1,20 +1,25 @@
 // The command registry: each command lives in its own file and exports `register`.
+// Modules are imported lazily: a run of one command loads only that command's code
+// (`dmagate lspci` does not pay for YAML, JSON Schema or the kernel model).
 import type { Command } from 'commander';
-import { register as registerAudit } from './audit.js';
-import { register as registerLspci } from './lspci.js';
-import { register as registerSchema } from './schema.js';
-import { register as registerRun } from './run.js';
-import { register as registerVerify } from './verify.js';
-import { register as registerMatrix } from './matrix.js';
 
 export type SetExit = (code: number) => void;
+type CommandModule = { register(program: Command, setExit: SetExit): void };
 
-export function registerCommands(_program: Command, _setExit: SetExit): void {
-  // Commands are added here as they land: lspci, audit, schema, run, verify, matrix.
-  registerLspci(_program, _setExit);
-  registerAudit(_program, _setExit);
-  registerSchema(_program, _setExit);
-  registerRun(_program, _setExit);
-  registerVerify(_program, _setExit);
-  registerMatrix(_program, _setExit);
+/** In the order `--help` lists them. */
+const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
+  lspci: () => import('./lspci.js'),
+  audit: () => import('./audit.js'),
+  schema: () => import('./schema.js'),
+  run: () => import('./run.js'),
+  verify: () => import('./verify.js'),
+  matrix: () => import('./matrix.js'),
+};
+
+/** Registers the command named first in argv, or every command (for --help, `help X`,
+ * and unknown commands, so commander's own messages stay complete). */
+export async function registerCommands(program: Command, setExit: SetExit, argv: readonly string[]): Promise<void> {
+  const first = argv.find((a) => !a.startsWith('-'));
+  const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  for (const mod of await Promise.all(names.map((n) => COMMANDS[n]()))) mod.register(program, setExit);
 }

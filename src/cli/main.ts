@@ -15,9 +15,13 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   let code = 0;
-  registerCommands(program, (c) => {
-    code = c;
-  });
+  await registerCommands(
+    program,
+    (c) => {
+      code = c;
+    },
+    argv,
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
