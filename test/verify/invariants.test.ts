@@ -196,6 +196,12 @@ test('fun.accepted-binds: only -EBUSY/-EPERM/-EINVAL refusals of an accepted dev
   // Outside boot-dma-security accept has no kernel effect (Semantics): every device counts.
   assert.equal(tr('fun.accepted-binds', un, bind, { ok: false, errno: 'EPROBE_DEFER', why: '' }, un).ok, false);
   assert.equal(tr('fun.accepted-binds', o, { kind: 'unbind', dev: 'dev' }, { ok: false, errno: 'ENODEV', why: '' }, o).premise, false);
+  // The VFIO claim happens at vfio-attach (R6.3 step 1): -EPERM (non-viable, R6.2) and
+  // -EINVAL (require_direct, R4.13) are documented; anything else is not.
+  const attach = { kind: 'vfio-attach' as const, dev: 'dev' };
+  assert.deepEqual(tr('fun.accepted-binds', o, attach, { ok: false, errno: 'EPERM', why: 'R6.2' }, o), { premise: true, ok: true });
+  assert.deepEqual(tr('fun.accepted-binds', o, attach, { ok: false, errno: 'EINVAL', why: 'R4.13' }, o), { premise: true, ok: true });
+  assert.equal(tr('fun.accepted-binds', o, attach, { ok: false, errno: 'EOPNOTSUPP', why: 'x' }, o).ok, false);
 });
 
 test('adv.identity-without-ats: PCI ATS Enable only; always-on exempt only on SMMUv3', () => {

@@ -106,7 +106,12 @@ export const pasidSurvivesRidBlock: StateInvariant = {
     ),
 };
 
-/** Documented refusals of a bind/vfio-bind of an accepted device (Semantics):
+/** Events that bind a driver to a device or make VFIO claim it for one: in the model the
+ * VFIO ownership claim (R4.26/R4.27, where -EPERM and -EINVAL arise) happens at
+ * vfio-attach (R6.3 step 1), so a refused claim is a refused "bind" of vfio-pci too. */
+const BIND_EVENTS: ReadonlySet<string> = new Set(['bind', 'vfio-bind', 'vfio-attach']);
+
+/** Documented refusals of a bind/vfio-bind/vfio-attach of an accepted device (Semantics):
  * -EBUSY group owned by VFIO (R4.24); -EPERM non-viable group (R6.2), D10 refusal, D11
  * lock-off; -EINVAL VFIO claim of a require_direct group (R4.13). */
 export const ALLOWED_BIND_REFUSALS: readonly Errno[] = ['EBUSY', 'EPERM', 'EINVAL'];
@@ -118,7 +123,7 @@ export const acceptedBinds: TransitionInvariant = {
   source: 'R4.24, R6.2; D3 step 5',
   applies: () => APPLIES,
   check: (ctx, before, e, ret): Check => {
-    if (e.kind !== 'bind' && e.kind !== 'vfio-bind') return VACUOUS;
+    if (!BIND_EVENTS.has(e.kind)) return VACUOUS;
     const d = before.devices[e.dev];
     if (d === undefined || !d.present || !effectivelyAccepted(ctx, d)) return VACUOUS;
     if (ret.ok || ALLOWED_BIND_REFUSALS.includes(ret.errno)) return { premise: true, ok: true };
