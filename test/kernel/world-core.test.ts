@@ -2,7 +2,7 @@
 // vendor (as iommufd's selftest mock_ops), refusal paths of R4.24–R4.31, and platform parts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { platformComponents, restrictPlatform } from '../../src/kernel/components.js';
+import { clusters, restrict } from '../../src/verify/reduce.js';
 import { mockOps } from '../../src/kernel/iommu/drivers/mock.js';
 import { setOpsOverride } from '../../src/kernel/iommu/registry.js';
 import { kernelModel } from '../../src/kernel/model.js';
@@ -129,16 +129,16 @@ describe('IOMMU core with the mock vendor', () => {
   });
 });
 
-describe('platformComponents', () => {
+describe('independent parts (verify/reduce clusters) against the model', () => {
   it('the reference platform splits into its five root-port subtrees', () => {
-    const parts = platformComponents(referencePlatform());
+    const parts = clusters(referencePlatform());
     assert.deepEqual(parts, [['rp-cxl', 'cxl-accel'], ['rp-nic', 'nic-pf', 'nic-vf0'], ['rp-ext', 'ext-cxl'], ['rp-gpu', 'gpu'], ['rp-legacy', 'fpga']]);
   });
   it('a part explored alone gives the same observation as in the whole platform', () => {
     const P = { ...referencePlatform(), iommu: 'arm-smmu-v3' as const };
     const evs2 = ['probe(rp-cxl)', 'probe(rp-nic)', 'probe(cxl-accel)', 'bind(cxl-accel)', 'pasid-attach(cxl-accel)'];
     const whole = run(P, 'mainline', evs2).obs('cxl-accel');
-    const part = run(restrictPlatform(P, ['rp-cxl', 'cxl-accel']), 'mainline', evs2.filter((e) => !e.includes('nic'))).obs('cxl-accel');
+    const part = run(restrict(P, ['rp-cxl', 'cxl-accel']), 'mainline', evs2.filter((e) => !e.includes('nic'))).obs('cxl-accel');
     assert.deepEqual(part, whole);
   });
 });
