@@ -161,6 +161,25 @@ export function register(program: Command, setExit: SetExit): void {
     .option('-s, --slot <bdf>', 'only this function ([DDDD:]BB:DD.F)')
     .option('--export-scenario <file>', 'also write the host as a scenario YAML (config bytes in an adjacent <name>.lspci.txt)')
     .option('--iommu <id>', `IOMMU vendor for the export when sysfs does not tell (${IOMMU_IDS.join(', ')})`)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Reads only: sys/bus/pci/devices/*/{config,driver,iommu_group,removable,physfn,...},',
+        'sys/kernel/iommu_groups/N/{type,reserved_regions}, sys/class/iommu, proc/cmdline.',
+        'Symlinks leaving ROOT are refused. Without root the kernel shows only 64 bytes of',
+        'config space: capabilities are then reported as unknown, never guessed.',
+        'Per function: identity, driver, group and its type (the default domain), reserved',
+        'regions, ATS/PASID/PRI present/enabled, CXL.cache/mem, removable, whether',
+        'pci_ats_always_on (P1-P6) would hold; then findings with ids, severity and rule.',
+        '',
+        'Examples:',
+        '  dmagate audit                               # this host',
+        '  dmagate audit -s 0000:01:00.0 --json        # one function, machine-readable',
+        '  dmagate audit --sysfs /mnt/other-root       # a copied or mounted tree (ROOT/sys/...)',
+        '  dmagate audit --export-scenario host.yaml   # then: dmagate verify host.yaml',
+      ].join('\n'),
+    )
     .action((opts: { sysfs: string; json?: boolean; slot?: string; exportScenario?: string; iommu?: string }) => {
       const r = runAudit({ sysfs: opts.sysfs, json: opts.json, slot: opts.slot, exportScenario: opts.exportScenario, iommu: opts.iommu });
       (r.code === 0 ? process.stdout : process.stderr).write(r.text);
