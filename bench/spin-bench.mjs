@@ -11,9 +11,10 @@
 // that SPIN's state and transition counts equal dmagate's unreduced ones and that the same
 // invariants are violated; a mismatch is printed and makes the exit status 1.
 //
-//   npm run build && node bench/spin-bench.mjs [--k 1,2,3,4] [--unreduced-max 3] [--dfs]
+//   npm run build && node bench/spin-bench.mjs [--cluster legacy,cxl] [--k 1,2,3,4] [--unreduced-max 3] [--repeat 3] [--dfs]
 //
-// --k            the copy counts (default 1,2,3,4; 40^k states, k = 5 would be 1e8)
+// --cluster      legacy ({rp-legacy, fpga}), cxl ({rp-cxl, cxl-accel}) or both (default legacy,cxl)
+// --k            the copy counts (default 1,2,3,4; 40^k or 37^k states, k = 5 would be ~1e8)
 // --unreduced-max largest k for dmagate --no-reduce (default 3: k = 4 is 2.56 M states, minutes)
 // --repeat       runs of each timed command; the fastest is reported (default 3; shared machine)
 // --dfs          pan's depth-first search (-DSAFETY, -m10000000) instead of BFS. BFS is the
@@ -33,6 +34,10 @@ const opt = (name, dflt) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
 };
 const ks = opt('--k', '1,2,3,4').split(',').map(Number);
+const clusterNames = opt('--cluster', 'legacy,cxl').split(',');
+// states of one copy (dmagate and SPIN agree; the product of k copies has base^k)
+const BASE = { legacy: 40, cxl: 37 };
+const TITLE = { legacy: '{rp-legacy, fpga}', cxl: '{rp-cxl, cxl-accel}' };
 const unreducedMax = Number(opt('--unreduced-max', '3'));
 const dfs = args.includes('--dfs');
 const repeat = Number(opt('--repeat', '3'));
@@ -70,14 +75,14 @@ const num = (re, s) => {
   return Number(m[1]);
 };
 
-function spinCase(k, dir) {
-  writeFileSync(join(dir, 'm.pml'), run(process.execPath, [join(root, 'bench/spin/gen.mjs'), 'pml', String(k)]).out);
+function spinCase(cl, k, dir) {
+  writeFileSync(join(dir, 'm.pml'), run(process.execPath, [join(root, 'bench/spin/gen.mjs'), 'pml', String(k), cl]).out);
   const a = run('spin', ['-a', 'm.pml'], dir);
   const flags = dfs ? ['-DSAFETY'] : ['-DBFS'];
   const c = run('gcc', ['-O2', '-DNOREDUCE', ...flags, '-DMEMLIM=4000', '-o', 'pan', 'pan.c'], dir);
   // hash table sized as a SPIN user would for the expected 40^k states (-w: 2^w slots); pan's
   // default -w24 costs ~0.4 s of memset even for 40 states
-  const w = Math.max(10, Math.ceil(Math.log2(40 ** k)) + 1);
+  const w = Math.max(10, Math.ceil(Math.log2(BASE[cl] ** k)) + 1);
   let p = null;
   for (let i = 0; i < repeat; i++) {
     const x = run('./pan', [`-w${w}`, dfs ? '-m10000000' : '-m100000'], dir);
@@ -100,9 +105,9 @@ function spinCase(k, dir) {
   };
 }
 
-function dmagateCase(k, dir, reduce) {
+function dmagateCase(cl, k, dir, reduce) {
   const yaml = join(dir, `x${k}.yaml`);
-  writeFileSync(yaml, run(process.execPath, [join(root, 'bench/spin/gen.mjs'), 'yaml', String(k)]).out);
+  writeFileSync(yaml, run(process.execPath, [join(root, 'bench/spin/gen.mjs'), 'yaml', String(k), cl]).out);
   let r = null;
   let j = null;
   for (let i = 0; i < repeat; i++) {
@@ -120,28 +125,29 @@ function dmagateCase(k, dir, reduce) {
 
 const spinVersion = spawnSync('spin', ['-V'], { encoding: 'utf8' }).stdout.trim();
 const gccVersion = spawnSync('gcc', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
-console.log(`SPIN peer: ${spinVersion}; ${gccVersion}; pan ${dfs ? 'DFS (-DSAFETY -m10000000)' : 'BFS (-DBFS)'} -O2 -DNOREDUCE -DMEMLIM=4000, -w sized to 40^k`);
+console.log(`SPIN peer: ${spinVersion}; ${gccVersion}; pan ${dfs ? 'DFS (-DSAFETY -m10000000)' : 'BFS (-DBFS)'} -O2 -DNOREDUCE -DMEMLIM=4000, -w sized to the expected states`);
 console.log(`times: fastest of ${repeat} runs each (compile: one run)`);
 console.log(`dmagate: node ${process.version}, dist/ verify --json (--no-reduce for k <= ${unreducedMax})`);
-console.log('job: k copies of {rp-legacy, fpga} (reference platform), arm-smmu-v3, mainline; every interleaving from boot');
+console.log(`job: k copies of a reference-platform cluster (${clusterNames.map((c) => TITLE[c]).join(', ')}), arm-smmu-v3, mainline; every interleaving from boot`);
 console.log('');
 
 const rows = [];
 let mismatch = false;
-for (const k of ks) {
+for (const cl of clusterNames) for (const k of ks) {
+  if (!(cl in BASE)) throw new Error(`unknown cluster ${cl}`);
   const dir = mkdtempSync(join(tmpdir(), `spin-bench-${k}-`));
   try {
-    const s = spinCase(k, dir);
-    const u = k <= unreducedMax ? dmagateCase(k, dir, false) : null;
-    const r = dmagateCase(k, dir, true);
+    const s = spinCase(cl, k, dir);
+    const u = k <= unreducedMax ? dmagateCase(cl, k, dir, false) : null;
+    const r = dmagateCase(cl, k, dir, true);
     const notes = [];
     if (u !== null) {
       if (u.states !== s.states || u.transitions !== s.transitions) notes.push(`COUNT MISMATCH: dmagate ${u.states}/${u.transitions}`);
-    } else if (s.states !== 40 ** k) notes.push(`SPIN states ${s.states} != 40^${k}`);
+    } else if (s.states !== BASE[cl] ** k) notes.push(`SPIN states ${s.states} != ${BASE[cl]}^${k}`);
     if (s.violated.join() !== r.violated.join()) notes.push(`VIOLATED MISMATCH: SPIN [${s.violated}] dmagate [${r.violated}]`);
     if (u !== null && u.violated.join() !== r.violated.join()) notes.push('dmagate reduced/unreduced verdicts differ');
     if (notes.length > 0) mismatch = true;
-    rows.push({ k, s, u, r, notes, violated: s.violated.length });
+    rows.push({ cl, k, s, u, r, notes });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -149,8 +155,9 @@ for (const k of ks) {
 
 const f = (x) => (x === null || x === undefined ? '-' : typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(x < 10 ? 2 : 0)) : x);
 const ratio = (a, b) => (b === null || b === undefined ? '-' : (a / b).toFixed(a / b < 10 ? 2 : 0));
-const header = ['k', 'SPIN states', 'SPIN trans', 'spin+gcc ms', 'pan ms', 'dm states', 'dm trans', 'dm explore ms', 'dm wall ms', 'dm-red states', 'dm-red trans', 'dm-red explore ms', 'dm-red wall ms', 'pan/dm', 'pan/dm-red', 'e2e SPIN/dm-red'];
-const table = rows.map(({ k, s, u, r }) => [
+const header = ['cluster', 'k', 'SPIN states', 'SPIN trans', 'spin+gcc ms', 'pan ms', 'dm states', 'dm trans', 'dm explore ms', 'dm wall ms', 'dm-red states', 'dm-red trans', 'dm-red explore ms', 'dm-red wall ms', 'pan/dm', 'pan/dm-red', 'e2e SPIN/dm-red'];
+const table = rows.map(({ cl, k, s, u, r }) => [
+  cl,
   k,
   s.states,
   s.transitions,
@@ -173,10 +180,11 @@ const line = (row) => row.map((c, i) => String(c).padStart(widths[i])).join('  '
 console.log(line(header));
 for (const row of table) console.log(line(row));
 console.log('');
-console.log('dm = dmagate --no-reduce (the same product SPIN explores); dm-red = dmagate with cluster reduction (k parts of 40 states).');
+console.log('dm = dmagate --no-reduce (the same product SPIN explores); dm-red = dmagate with cluster reduction (legacy: k parts of 40');
+console.log('states; cxl: ACS splits each copy further, into the port and the endpoint).');
 console.log('pan/dm: SPIN search time / dmagate exploration time (both include invariant checks); e2e: spin -a + gcc + pan versus the whole');
 console.log('dmagate process (node start-up included). SPIN transitions = pan\'s "stored+matched" - 1 (the initial state is counted as stored).');
-for (const { k, s, notes } of rows) {
-  console.log(`k=${k}: state vector ${s.vector} B, depth ${s.depth}; violated in both: ${s.violated.join(', ') || 'none'}${notes.length ? ' — ' + notes.join('; ') : ''}`);
+for (const { cl, k, s, notes } of rows) {
+  console.log(`${cl} k=${k}: state vector ${s.vector} B, depth ${s.depth}; violated in both: ${s.violated.join(', ') || 'none'}${notes.length ? ' — ' + notes.join('; ') : ''}`);
 }
 process.exit(mismatch ? 1 : 0);

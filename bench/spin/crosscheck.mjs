@@ -3,7 +3,7 @@
 // dmagate's reachable KStates (dist/kernel/model.js, unreduced BFS) are projected onto the same
 // variables (gen.mjs's encoding); the two sets must be equal, and the projection injective
 // (so no dmagate field that varies was left out of the Promela vector).
-//   npm run build && node bench/spin/crosscheck.mjs [K=1]
+//   npm run build && node bench/spin/crosscheck.mjs [K=1] [legacy|cxl]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,8 @@ import { pvecGet } from '../../dist/kernel/pvec.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const K = Number(process.argv[2] ?? '1');
-const gen = (mode) => execFileSync(process.execPath, [join(here, 'gen.mjs'), mode, String(K)], { encoding: 'utf8' });
+const cluster = process.argv[3] ?? 'legacy';
+const gen = (mode) => execFileSync(process.execPath, [join(here, 'gen.mjs'), mode, String(K), cluster], { encoding: 'utf8' });
 
 // --- SPIN side
 const dir = mkdtempSync(join(tmpdir(), 'spin-xc-'));
@@ -25,7 +26,8 @@ execFileSync('spin', ['-DDUMP', '-a', 'm.pml'], { cwd: dir, stdio: 'ignore' });
 execFileSync('gcc', ['-O2', '-DNOREDUCE', '-DBFS', '-DMEMLIM=4000', '-o', 'pan', 'pan.c'], { cwd: dir, stdio: 'ignore' });
 const out = execFileSync('./pan', ['-m1000000'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30 });
 rmSync(dir, { recursive: true, force: true });
-const spin = new Set([' ' + Array(K).fill('000000000000').join(' ')]); // the initial state (all zero)
+const width = cluster === 'cxl' ? 20 : 12;
+const spin = new Set([' ' + Array(K).fill('0'.repeat(width)).join(' ')]); // the initial state (all zero)
 for (const line of out.split('\n')) if (line.startsWith('STATE')) spin.add(line.slice(5));
 
 // --- dmagate side, projected onto the Promela variables (gen.mjs encoding)
@@ -41,21 +43,34 @@ const code = (tbl, x) => {
   return c;
 };
 const b = (x) => (x ? 1 : 0);
+const veats = (d) => (d.mmu.vEats === null ? 0 : d.mmu.vEats ? 2 : 1);
+const projectLegacy = (s, i) => {
+  const rp = ix.byName.get(`rp-legacy-${i}`);
+  const f = ix.byName.get(`fpga-${i}`);
+  const dr = pvecGet(s.devs, rp.i);
+  const df = pvecGet(s.devs, f.i);
+  const g = pvecGet(s.groups, rp.group);
+  if (f.group !== rp.group) throw new Error('fpga not in rp-legacy group');
+  return [b(dr.present), b(dr.drv === 'own'), code(MSI, dr.msi), b(df.present), b(df.drv === 'vfio'), b(df.vfioOpen), b(df.vfioAttached), veats(df),
+    code(DOM, g.domain), code(DOM, g.defaultDomain), g.ownerCnt, b(g.owner === 'vfio')].join('');
+};
+const DRV = { none: 0, own: 1, vfio: 2 };
+const projectCxl = (s, i) => {
+  const rp = ix.byName.get(`rp-cxl-${i}`);
+  const a = ix.byName.get(`cxl-accel-${i}`);
+  const dr = pvecGet(s.devs, rp.i);
+  const da = pvecGet(s.devs, a.i);
+  const g0 = pvecGet(s.groups, rp.group);
+  const g1 = pvecGet(s.groups, a.group);
+  if (a.group === rp.group) throw new Error('rp-cxl and cxl-accel share a group');
+  return [b(dr.present), b(dr.drv === 'own'), code(MSI, dr.msi), code(DOM, g0.domain), code(DOM, g0.defaultDomain),
+    b(da.present), DRV[da.drv], b(da.vfioOpen), b(da.vfioAttached), b(da.dmaUser), b(da.pasid), code(MSI, da.msi),
+    b(da.pci.atsEnabled), b(da.mmu.atsEnabled), b(da.mmu.cdTable), veats(da),
+    code(DOM, g1.domain), code(DOM, g1.defaultDomain), g1.ownerCnt, b(g1.owner === 'vfio')].join('');
+};
 const project = (s) => {
-  const devs = s.devs;
-  const get = pvecGet;
   let t = '';
-  for (let i = 0; i < K; i++) {
-    const rp = ix.byName.get(`rp-legacy-${i}`);
-    const f = ix.byName.get(`fpga-${i}`);
-    const dr = get(devs, rp.i);
-    const df = get(devs, f.i);
-    const g = get(s.groups, rp.group);
-    if (f.group !== rp.group) throw new Error('fpga not in rp-legacy group');
-    const ve = df.mmu.vEats === null ? 0 : df.mmu.vEats ? 2 : 1;
-    t += ' ' + [b(dr.present), b(dr.drv === 'own'), code(MSI, dr.msi), b(df.present), b(df.drv === 'vfio'), b(df.vfioOpen), b(df.vfioAttached), ve,
-      code(DOM, g.domain), code(DOM, g.defaultDomain), g.ownerCnt, b(g.owner === 'vfio')].join('');
-  }
+  for (let i = 0; i < K; i++) t += ' ' + (cluster === 'cxl' ? projectCxl(s, i) : projectLegacy(s, i));
   return t;
 };
 const seen = new Map();
@@ -71,7 +86,7 @@ for (let h = 0; h < q.length; h++) {
 const dmag = new Set([...seen.values()].map(project));
 const onlyD = [...dmag].filter((x) => !spin.has(x));
 const onlyS = [...spin].filter((x) => !dmag.has(x));
-console.log(`k=${K}: dmagate ${seen.size} states (${dmag.size} distinct projections), SPIN ${spin.size} states; only dmagate ${onlyD.length}, only SPIN ${onlyS.length}`);
+console.log(`${cluster} k=${K}: dmagate ${seen.size} states (${dmag.size} distinct projections), SPIN ${spin.size} states; only dmagate ${onlyD.length}, only SPIN ${onlyS.length}`);
 for (const x of onlyD.slice(0, 5)) console.log('  only dmagate:', x);
 for (const x of onlyS.slice(0, 5)) console.log('  only SPIN:   ', x);
 const ok = dmag.size === seen.size && onlyD.length === 0 && onlyS.length === 0;
