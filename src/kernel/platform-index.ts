@@ -3,8 +3,9 @@
 // group membership (R3 pci_device_group, via iommu/groups.ts), trust (R2, via pci/trust.ts),
 // require_direct (R4.12) and CXL.cache capability (P3–P5). Nothing here is O(devices) per event.
 import type { DeviceDesc, Platform } from '../platform/types.js';
-import { pciDeviceGroups } from './iommu/groups.js';
-import { pciTopology } from './pci/trust.js';
+import { pciDeviceGroupArrays } from './iommu/groups.js';
+import { pciIndex } from './pci/index.js';
+import { pciTrust } from './pci/trust.js';
 
 export interface DevInfo {
   readonly i: number;
@@ -44,67 +45,78 @@ export interface PlatIndex {
 }
 
 const MEMO = new WeakMap<Platform, PlatIndex>();
+const NONE: readonly number[] = Object.freeze([]);
 
 export function platIndex(p: Platform): PlatIndex {
   const hit = MEMO.get(p);
   if (hit !== undefined) return hit;
-  const topo = pciTopology(p);
-  const grp = pciDeviceGroups(p);
-  const idxOf = new Map<string, number>();
-  p.devices.forEach((d, i) => idxOf.set(d.name, i));
-  const gids: string[] = [];
-  const gIdx = new Map<string, number>();
-  for (const d of p.devices) {
-    const g = grp.groupOf[d.name] ?? `solo:${d.name}`;
-    if (!gIdx.has(g)) {
-      gIdx.set(g, gids.length);
+  const pix = pciIndex(p);
+  const trust = pciTrust(p);
+  const grp = pciDeviceGroupArrays(p);
+  const n = p.devices.length;
+  // our group numbers: groups in order of their first device in p.devices
+  const ourGroup = new Int32Array(grp.count).fill(-1);
+  const gids: number[] = []; // our group -> pci_device_group's number (id `g${k}`)
+  const devGroup = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const g = grp.groupOf[pix.entryOf[i].order]; // every device of the index has a group (R3.6 at worst)
+    if (ourGroup[g] < 0) {
+      ourGroup[g] = gids.length;
       gids.push(g);
     }
+    devGroup[i] = ourGroup[g];
   }
-  const children: number[][] = p.devices.map(() => []);
-  const vfs: number[][] = p.devices.map(() => []);
-  p.devices.forEach((d, i) => {
-    const par = d.parent === null ? undefined : idxOf.get(d.parent);
-    if (par !== undefined) children[par].push(i);
-    const pf = d.physfn === undefined ? undefined : idxOf.get(d.physfn);
-    if (pf !== undefined) vfs[pf].push(i);
-  });
-  const devs: DevInfo[] = p.devices.map((d, i) => {
-    const pfIdx = d.physfn === undefined ? undefined : idxOf.get(d.physfn);
+  const children: (readonly number[])[] = new Array<readonly number[]>(n).fill(NONE);
+  const vfs: (readonly number[])[] = new Array<readonly number[]>(n).fill(NONE);
+  const add = (lists: (readonly number[])[], at: number, i: number): void => {
+    const l = lists[at];
+    if (l === NONE) lists[at] = [i];
+    else (l as number[]).push(i); // our own array (only NONE is shared)
+  };
+  for (let i = 0; i < n; i++) {
+    const e = pix.list[i];
+    if (e.parentOrder >= 0) add(children, e.parentOrder, i);
+    if (e.physfnOrder >= 0) add(vfs, e.physfnOrder, i);
+  }
+  const devs: DevInfo[] = [];
+  for (let i = 0; i < n; i++) {
+    const d = p.devices[i];
+    const e = pix.list[i];
+    const pfIdx = e.physfnOrder >= 0 ? e.physfnOrder : undefined;
     const pfDesc = pfIdx === undefined ? d : p.devices[pfIdx];
     const cxl = pfDesc.config.dvsecs.some((x) => x.cxlDevice?.cacheCapable === true);
     const cfg = d.config;
-    const bridge = topo.isBridge[d.name] ?? (cfg.header?.headerType === 1);
-    return {
+    devs.push({
       i,
       name: d.name,
       desc: d,
-      parent: d.parent === null ? null : (idxOf.get(d.parent) ?? null),
+      parent: e.parentOrder >= 0 ? e.parentOrder : null,
       physfn: pfIdx ?? null,
       children: children[i],
       vfs: vfs[i],
-      group: gIdx.get(grp.groupOf[d.name] ?? `solo:${d.name}`) as number,
-      isBridge: bridge,
+      group: devGroup[i],
+      isBridge: pix.entryOf[i].isBridge,
       isVf: pfIdx !== undefined,
       isRootPort: d.parent === null && pfIdx === undefined,
-      untrusted: topo.untrusted[d.name] ?? false,
+      untrusted: trust.untrusted[pix.entryOf[i].order] === 1,
       requireDirect: d.reservedRegions.some((r) => r.type === 'direct'),
       hasDirectRegions: d.reservedRegions.some((r) => r.type === 'direct' || r.type === 'direct-relaxable'),
       cxlCache: cxl,
       pasidCap: cfg.pasid !== undefined,
       atsCap: cfg.ats !== undefined,
-    };
-  });
+    });
+  }
   const members: number[][] = gids.map(() => []);
   for (const d of devs) members[d.group].push(d.i);
-  const groups: GroupInfo[] = gids.map((id, i) => ({
+  const groups: GroupInfo[] = gids.map((g, i) => ({
     i,
-    id,
+    id: `g${g}`,
     members: members[i],
     hasBridge: members[i].some((m) => devs[m].isBridge),
     hasRequireDirect: members[i].some((m) => devs[m].requireDirect),
   }));
-  const byName = new Map(devs.map((d) => [d.name, d] as const));
+  const byName = new Map<string, DevInfo>();
+  for (const d of devs) byName.set(d.name, d);
   const ix: PlatIndex = { devs, byName, groups };
   MEMO.set(p, ix);
   return ix;

@@ -14,7 +14,7 @@
 // core's business; every Platform device is PCI, so every device is grouped here.
 import type { Platform } from '../../platform/types.js';
 import { pciAcsEnabledInfo, pciAcsPathEnabled, REQ_ACS_FLAGS } from '../pci/acs.js';
-import { pciIndex, type PciDevInfo } from '../pci/index.js';
+import { pciIndex, pciUpstreamInfo, type PciDevInfo } from '../pci/index.js';
 import { dict } from '../pci/state.js';
 
 export interface IommuGroups {
@@ -27,20 +27,44 @@ export interface IommuGroups {
   readonly reason: Readonly<Record<string, { readonly rule: string; readonly detail: string }>>;
 }
 
-const MEMO = new WeakMap<Platform, IommuGroups>();
+/** The same grouping by PciDevInfo.order (what the model reads: no name-keyed records). */
+export interface GroupArrays {
+  /** Group number k (id `g${k}`) of each device of pciIndex(p).byName; -1 for none. */
+  readonly groupOf: Int32Array;
+  readonly count: number;
+  /** The byName devices in enumeration order (ascending order), as grouped. */
+  readonly ordered: readonly PciDevInfo[];
+  /** Placing rule (RULES index) and the order of the device its detail names. */
+  readonly rule: Uint8Array;
+  readonly ruleAt: Int32Array;
+}
 
-function compute(p: Platform): IommuGroups {
+const RULES = ['R3.2', 'R3.3', 'R3.4', 'R3.5', 'R3.6'] as const;
+const [R32, R33, R34, R35, R36] = [0, 1, 2, 3, 4];
+const detailOf = (rule: number, name: string): string =>
+  [
+    `DMA alias via bridge ${name}`,
+    `no ACS isolation on the path from ${name}: joins its group`,
+    `DMA alias of a device on the bus of ${name}`,
+    `multifunction slot of ${name} without ACS`,
+    'isolated: new group',
+  ][rule];
+
+const MEMO = new WeakMap<Platform, { arrays: GroupArrays; groups: IommuGroups }>();
+
+function compute(p: Platform): GroupArrays {
   const ix = pciIndex(p);
-  const groupOf = dict<string>();
-  const members = dict<string[]>();
-  const reason = dict<{ rule: string; detail: string }>();
+  const n = ix.list.length;
+  const groupOf = new Int32Array(n).fill(-1);
+  const rule = new Uint8Array(n);
+  const ruleAt = new Int32Array(n).fill(-1);
   let next = 0;
 
   // pci_devs_are_dma_aliases, restricted to the same bus (dma_alias_mask is per devfn).
-  const aliases = new Map<string, PciDevInfo[]>();
+  const aliases = new Map<number, PciDevInfo[]>();
   const link = (a: PciDevInfo, b: PciDevInfo): void => {
-    const l = aliases.get(a.desc.name);
-    if (l === undefined) aliases.set(a.desc.name, [b]);
+    const l = aliases.get(a.order);
+    if (l === undefined) aliases.set(a.order, [b]);
     else if (!l.includes(b)) l.push(b);
   };
   for (const d of ix.byName.values()) {
@@ -51,104 +75,153 @@ function compute(p: Platform): IommuGroups {
     }
   }
   for (const l of aliases.values()) l.sort((a, b) => a.order - b.order); // for_each_pci_dev order
-  // Functions by (bus, slot), for get_pci_function_alias_group.
-  const bySlot = new Map<string, PciDevInfo[]>();
-  for (const d of ix.byName.values()) {
-    const k = `${d.busKey}#${d.devfn >> 3}`;
-    const l = bySlot.get(k);
-    if (l === undefined) bySlot.set(k, [d]);
-    else l.push(d);
-  }
-  const acsPathMemo = new Map<string, boolean>();
-  const acsPath = (bridge: string): boolean => {
-    let v = acsPathMemo.get(bridge);
-    if (v === undefined) {
-      v = pciAcsPathEnabled(p, bridge, null, REQ_ACS_FLAGS);
-      acsPathMemo.set(bridge, v);
+  // Functions by (bus, slot), for get_pci_function_alias_group; built on first need.
+  let bySlot: Map<number, Map<number, PciDevInfo[]>> | undefined;
+  const slotOf = (d: PciDevInfo): readonly PciDevInfo[] => {
+    if (bySlot === undefined) {
+      bySlot = new Map();
+      for (const x of ix.byName.values()) {
+        let bus = bySlot.get(x.busKey);
+        if (bus === undefined) bySlot.set(x.busKey, (bus = new Map()));
+        const l = bus.get(x.devfn >> 3);
+        if (l === undefined) bus.set(x.devfn >> 3, [x]);
+        else l.push(x);
+      }
     }
-    return v;
+    return bySlot.get(d.busKey)?.get(d.devfn >> 3) ?? [];
+  };
+  const acsPathMemo = new Int8Array(n).fill(-1);
+  const acsPath = (bridge: PciDevInfo): boolean => {
+    if (acsPathMemo[bridge.order] < 0) acsPathMemo[bridge.order] = pciAcsPathEnabled(p, bridge.desc.name, null, REQ_ACS_FLAGS) ? 1 : 0;
+    return acsPathMemo[bridge.order] === 1;
   };
   const acsEnabled = (d: PciDevInfo): boolean => pciAcsEnabledInfo(d, REQ_ACS_FLAGS);
 
   // R3.5 get_pci_function_alias_group: non-isolated functions of the same slot.
-  const functionAliasGroup = (d: PciDevInfo, seen: Set<number>): string | undefined => {
-    if (!d.multifunction || acsEnabled(d)) return undefined;
-    for (const t of bySlot.get(`${d.busKey}#${d.devfn >> 3}`) ?? []) {
+  const functionAliasGroup = (d: PciDevInfo, seen: Set<number>): number => {
+    if (!d.multifunction || acsEnabled(d)) return -1;
+    for (const t of slotOf(d)) {
       if (t === d || acsEnabled(t)) continue;
       const g = aliasGroup(t, seen);
-      if (g !== undefined) return g;
+      if (g >= 0) return g;
     }
-    return undefined;
+    return -1;
   };
   // R3.4 get_pci_alias_group: the device's own group, or one of an alias on its bus.
-  const aliasGroup = (d: PciDevInfo, seen: Set<number>): string | undefined => {
-    if (seen.has(d.devfn)) return undefined; // test_and_set_bit(devfn, devfns)
+  const aliasGroup = (d: PciDevInfo, seen: Set<number>): number => {
+    if (seen.has(d.devfn)) return -1; // test_and_set_bit(devfn, devfns)
     seen.add(d.devfn);
-    const own = groupOf[d.desc.name];
-    if (own !== undefined) return own;
-    for (const t of aliases.get(d.desc.name) ?? []) {
-      const g = aliasGroup(t, seen) ?? functionAliasGroup(t, seen);
-      if (g !== undefined) return g;
+    const own = groupOf[d.order];
+    if (own >= 0) return own;
+    for (const t of aliases.get(d.order) ?? []) {
+      const g = aliasGroup(t, seen);
+      if (g >= 0) return g;
+      const f = functionAliasGroup(t, seen);
+      if (f >= 0) return f;
     }
-    return undefined;
+    return -1;
   };
 
-  const place = (d: PciDevInfo): { group: string | undefined; rule: string; detail: string } => {
+  const seen = new Set<number>(); // the devfns bitmap of one placement
+  const why = (d: PciDevInfo, r: number, at: PciDevInfo, g: number): number => {
+    rule[d.order] = r;
+    ruleAt[d.order] = at.order;
+    return g;
+  };
+  /** The group `d` joins (-1: a new one); records the rule and the device its detail names. */
+  const place = (d: PciDevInfo): number => {
     // R3.2 pci_for_each_dma_alias + get_pci_alias_or_group: the device itself (and its
     // dma_alias_mask entries, which name the same pci_dev), then upstream PCIe-to-PCI and
     // conventional bridges; root, upstream and downstream ports are skipped.
     let pdev = d;
-    for (let b = d.upstream; b !== null; ) {
-      const t = ix.byName.get(b.name);
-      if (t === undefined) break;
+    for (let t = pciUpstreamInfo(ix, d); t !== undefined; t = pciUpstreamInfo(ix, t)) {
       const isAliasBridge = t.pcieType === null || t.pcieType === 'pcie-to-pci-bridge' || t.pcieType === 'pci-to-pcie-bridge';
       if (isAliasBridge) {
         pdev = t; // data->pdev = the last alias seen: the point of minimum granularity
-        const g = groupOf[t.desc.name];
-        if (g !== undefined) return { group: g, rule: 'R3.2', detail: `DMA alias via bridge ${t.desc.name}` };
+        const g = groupOf[t.order];
+        if (g >= 0) return why(d, R32, t, g);
       }
-      b = t.upstream;
     }
     // R3.3 walk up bus by bus until ACS REQ_ACS_FLAGS holds on the whole path from bus->self.
     for (let b = pdev.busSelf ?? pdev.upstream; b !== null; ) {
-      if (acsPath(b.name)) break;
       const t = ix.byName.get(b.name);
       if (t === undefined) break;
+      if (acsPath(t)) break;
       pdev = t;
-      const g = groupOf[t.desc.name];
-      if (g !== undefined) return { group: g, rule: 'R3.3', detail: `no ACS isolation on the path from ${t.desc.name}: joins its group` };
+      const g = groupOf[t.order];
+      if (g >= 0) return why(d, R33, t, g);
       b = t.upstream;
     }
-    const seen = new Set<number>();
+    seen.clear();
     const ag = aliasGroup(pdev, seen);
-    if (ag !== undefined) return { group: ag, rule: 'R3.4', detail: `DMA alias of a device on the bus of ${pdev.desc.name}` };
+    if (ag >= 0) return why(d, R34, pdev, ag);
     const fg = functionAliasGroup(pdev, seen);
-    if (fg !== undefined) return { group: fg, rule: 'R3.5', detail: `multifunction slot of ${pdev.desc.name} without ACS` };
-    return { group: undefined, rule: 'R3.6', detail: 'isolated: new group' };
+    if (fg >= 0) return why(d, R35, pdev, fg);
+    return why(d, R36, d, -1);
   };
 
   const ordered = [...ix.byName.values()].sort((a, b) => a.order - b.order);
   for (const d of ordered) {
-    const r = place(d);
-    let g = r.group;
-    if (g === undefined) {
-      g = `g${next++}`;
-      members[g] = [];
-    }
-    groupOf[d.desc.name] = g;
-    members[g].push(d.desc.name);
-    reason[d.desc.name] = { rule: r.rule, detail: r.detail };
+    const g = place(d);
+    groupOf[d.order] = g >= 0 ? g : next++;
   }
-  return { groupOf, members, reason };
+  return { groupOf, count: next, ordered, rule, ruleAt };
+}
+
+/** The name-keyed records of IommuGroups, each built from `a` on its first read. */
+function records(p: Platform, a: GroupArrays): IommuGroups {
+  const ix = pciIndex(p);
+  const lazy: Record<string, () => unknown> = {
+    groupOf: () => {
+      const r = dict<string>();
+      for (const d of a.ordered) r[d.desc.name] = `g${a.groupOf[d.order]}`;
+      return r;
+    },
+    members: () => {
+      const lists: string[][] = [];
+      for (const d of a.ordered) (lists[a.groupOf[d.order]] ??= []).push(d.desc.name);
+      const r = dict<string[]>();
+      lists.forEach((l, g) => (r[`g${g}`] = l));
+      return r;
+    },
+    reason: () => {
+      const r = dict<{ rule: string; detail: string }>();
+      for (const d of a.ordered) r[d.desc.name] = { rule: RULES[a.rule[d.order]], detail: detailOf(a.rule[d.order], ix.list[a.ruleAt[d.order]].desc.name) };
+      return r;
+    },
+  };
+  const groups = {};
+  for (const [key, make] of Object.entries(lazy)) {
+    Object.defineProperty(groups, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const value = make();
+        Object.defineProperty(groups, key, { value, enumerable: true, configurable: false, writable: false });
+        return value;
+      },
+    });
+  }
+  return groups as IommuGroups;
+}
+
+function memo(p: Platform): { arrays: GroupArrays; groups: IommuGroups } {
+  let g = MEMO.get(p);
+  if (g === undefined) {
+    const arrays = compute(p);
+    g = { arrays, groups: records(p, arrays) };
+    MEMO.set(p, g);
+  }
+  return g;
 }
 
 /** R3 drivers/iommu/iommu.c: pci_device_group for every device of `p`, in enumeration order;
  * static (topology only) and memoised per Platform. */
 export function pciDeviceGroups(p: Platform): IommuGroups {
-  let g = MEMO.get(p);
-  if (g === undefined) {
-    g = compute(p);
-    MEMO.set(p, g);
-  }
-  return g;
+  return memo(p).groups;
+}
+
+/** R3 as arrays by PciDevInfo.order (same grouping as pciDeviceGroups). */
+export function pciDeviceGroupArrays(p: Platform): GroupArrays {
+  return memo(p).arrays;
 }

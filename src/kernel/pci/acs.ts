@@ -18,7 +18,7 @@
 import { ACS } from '../../pci/types.js';
 import type { Platform } from '../../platform/types.js';
 import { pciDev, pciIndex, type PciDevInfo } from './index.js';
-import { pciTopology } from './trust.js';
+import { pciTrust } from './trust.js';
 
 /** R3.1 drivers/iommu/iommu.c: REQ_ACS_FLAGS = SV | RR | CR | UF. */
 export const REQ_ACS_FLAGS = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
@@ -84,8 +84,8 @@ export function pciAcsEffectiveCtrl(p: Platform, dev: string): number | null {
   const d = pciDev(p, dev);
   const acs = d.desc.config.acs;
   if (acs === undefined) return null;
-  const t = pciTopology(p);
-  const tb = p.cmdline.noats || (t.externalFacing[dev] ?? false) || (t.untrusted[dev] ?? false);
+  const t = pciTrust(p);
+  const tb = p.cmdline.noats || t.externalFacing[d.order] === 1 || t.untrusted[d.order] === 1;
   return acs.ctrl | (acs.cap & STD_ENABLED) | (tb ? acs.cap & ACS.TB : 0);
 }
 

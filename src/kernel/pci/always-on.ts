@@ -9,7 +9,7 @@
 import { PCI_VENDOR_ID_CXL, type PciFunction } from '../../pci/types.js';
 import type { Platform } from '../../platform/types.js';
 import { pciDev } from './index.js';
-import { pciTopology } from './trust.js';
+import { pciDevUntrusted } from './trust.js';
 
 export interface AlwaysOnResult {
   readonly value: boolean;
@@ -65,7 +65,7 @@ export function pciAtsAlwaysOnDev(p: Platform, dev: string): AlwaysOnResult {
   const d = pciDev(p, dev);
   return pciAtsAlwaysOn(d.desc.config, {
     noats: p.cmdline.noats,
-    untrusted: pciTopology(p).untrusted[dev] ?? false,
+    untrusted: pciDevUntrusted(p, dev),
     pf: d.isVirtfn ? d.physfn.config : undefined,
   });
 }

@@ -6,7 +6,7 @@ import type { Platform } from '../../platform/types.js';
 import type { Errno, TraceEntry } from '../types.js';
 import { pciDev, type PciDevInfo } from './index.js';
 import { pciDevState, withPciDev, type PciOut, type PciStates } from './state.js';
-import { pciTopology } from './trust.js';
+import { pciDevUntrusted } from './trust.js';
 
 export { pciEnablePri, pciDisablePri, pciResetPri, pciPriSupported, pciPrgRespPasidRequired } from './pri.js';
 export { pciEnablePasid, pciDisablePasid, pciMaxPasids, pciPasidFeatures, pciEetlpPrefixMax } from './pasid.js';
@@ -34,7 +34,7 @@ export function pciAtsCap(p: Platform, d: PciDevInfo): boolean {
 export function pciAtsSupported(p: Platform, dev: string): boolean {
   const d = pciDev(p, dev);
   if (!pciAtsCap(p, d)) return false;
-  return !(pciTopology(p).untrusted[dev] ?? false);
+  return !pciDevUntrusted(p, dev);
 }
 
 function whyUnsupported(p: Platform, d: PciDevInfo): string {

@@ -22,7 +22,7 @@
 // - Before v6.13 (option `form: 'pre-v6.13'`): untrusted iff parent untrusted or parent
 //   external_facing; removable iff parent removable or parent external_facing.
 import type { Platform } from '../../platform/types.js';
-import { pciDev, pciIndex, pcieFindRootPort, type PciDevInfo } from './index.js';
+import { pciIndex, pcieFindRootPort, pciUpstreamInfo, type PciDevInfo, type PciIndex } from './index.js';
 import { dict } from './state.js';
 
 export interface PciTopology {
@@ -35,6 +35,20 @@ export interface PciTopology {
   readonly isBridge: Readonly<Record<string, boolean>>;
   /** dev->external_facing (R2.1). Added field. */
   readonly externalFacing: Readonly<Record<string, boolean>>;
+}
+
+/** The same facts by PciDevInfo.order (what the model reads: no name-keyed records). Each
+ * device of pciIndex(p).byName has its entry; the PciTopology records are built from these
+ * on first read. */
+export interface PciTrust {
+  readonly untrusted: Uint8Array;
+  readonly removable: Uint8Array;
+  readonly tunneled: Uint8Array;
+  /** order of pcie_find_root_port(dev); -1: none. */
+  readonly rootPort: Int32Array;
+  readonly externalFacing: Uint8Array;
+  /** The orders in the order they were resolved (parents first), for the records' key order. */
+  readonly resolved: Int32Array;
 }
 
 export interface TrustOptions {
@@ -51,7 +65,7 @@ export const INTEL_INTEGRATED_TBT_ROOT_PORTS: readonly number[] = [
 ];
 const PCI_VENDOR_ID_INTEL = 0x8086;
 
-const MEMO = new WeakMap<Platform, Map<string, PciTopology>>();
+const MEMO = new WeakMap<Platform, Map<string, { trust: PciTrust; topo: PciTopology }>>();
 
 /** R2.1 drivers/pci/pci-acpi.c: pci_acpi_set_external_facing — root ports only. */
 function externalFacing(d: PciDevInfo): boolean {
@@ -67,20 +81,20 @@ function hasUsb4HostInterface(bridge: PciDevInfo, dev: PciDevInfo): boolean {
   return h !== null && h.vendorId === PCI_VENDOR_ID_INTEL && INTEL_INTEGRATED_TBT_ROOT_PORTS.includes(h.deviceId);
 }
 
-/** R2.3b arch/x86/pci/acpi.c: pcie_switch_directly_under(bridge, pdev). */
-function switchDirectlyUnder(p: Platform, root: string, d: PciDevInfo): boolean {
-  const up = d.upstream;
-  if (up === null) return false;
-  const parent = pciDev(p, up.name);
+/** R2.3b arch/x86/pci/acpi.c: pcie_switch_directly_under(bridge, pdev); `root` is the root
+ * port's order (names are unique in the index, so equal orders are equal names). */
+function switchDirectlyUnder(ix: PciIndex, root: number, d: PciDevInfo): boolean {
+  const parent = pciUpstreamInfo(ix, d);
+  if (parent === undefined) return false;
   switch (d.pcieType) {
     case 'upstream-port':
-      return up.name === root;
+      return d.upOrder === root;
     case 'downstream-port':
-      return parent.pcieType === 'upstream-port' && parent.upstream?.name === root;
+      return parent.pcieType === 'upstream-port' && parent.upOrder === root;
     case 'endpoint': {
-      if (parent.pcieType !== 'downstream-port' || parent.upstream === null) return false;
-      const usp = pciDev(p, parent.upstream.name);
-      return usp.pcieType === 'upstream-port' && usp.upstream?.name === root;
+      const usp = pciUpstreamInfo(ix, parent);
+      if (parent.pcieType !== 'downstream-port' || usp === undefined) return false;
+      return usp.pcieType === 'upstream-port' && usp.upOrder === root;
     }
     default:
       return false;
@@ -88,63 +102,102 @@ function switchDirectlyUnder(p: Platform, root: string, d: PciDevInfo): boolean 
 }
 
 /** R2.3 arch/x86/pci/acpi.c: arch_pci_dev_is_removable (the reference's pcie_is_tunneled). */
-function isTunneled(p: Platform, d: PciDevInfo, root: string | null, arch: 'x86' | 'arm64'): boolean {
+function isTunneled(ix: PciIndex, d: PciDevInfo, root: number, arch: 'x86' | 'arm64'): boolean {
   if (arch !== 'x86') return false; // include/linux/pci.h stub for !(X86 && ACPI)
-  if (d.upstream === null) return false; // no parent: never tunneled
-  if (root === null) return false; // pcie_find_root_port
-  if (!externalFacing(pciDev(p, root))) return false; // internal devices
-  if (hasUsb4HostInterface(pciDev(p, d.upstream.name), d)) return true; // directly behind USB4 host interface
-  if (switchDirectlyUnder(p, root, d)) return false; // discrete TBT chip: trusted, fixed
+  const up = pciUpstreamInfo(ix, d);
+  if (up === undefined) return false; // no parent: never tunneled
+  if (root < 0) return false; // pcie_find_root_port
+  if (!externalFacing(ix.list[root])) return false; // internal devices
+  if (hasUsb4HostInterface(up, d)) return true; // directly behind USB4 host interface
+  if (switchDirectlyUnder(ix, root, d)) return false; // discrete TBT chip: trusted, fixed
   return true; // PCIe devices after the discrete chip
 }
 
-function compute(p: Platform, o: Required<TrustOptions>): PciTopology {
+function compute(p: Platform, o: Required<TrustOptions>): PciTrust {
   const ix = pciIndex(p);
-  const untrusted = dict<boolean>();
-  const removable = dict<boolean>();
-  const tunneled = dict<boolean>();
-  const rootPort = dict<string | null>();
-  const isVf = dict<boolean>();
-  const isBridge = dict<boolean>();
-  const ext = dict<boolean>();
+  const n = ix.list.length;
+  const untrusted = new Uint8Array(n);
+  const removable = new Uint8Array(n);
+  const tunneled = new Uint8Array(n);
+  const rootPort = new Int32Array(n).fill(-1);
+  const ext = new Uint8Array(n);
+  const done = new Uint8Array(n);
+  const resolved = new Int32Array(ix.byName.size);
+  let count = 0;
 
   // Parents before children (pci_setup_device order); a parent listed later is resolved first.
+  const stack: PciDevInfo[] = [];
   const resolve = (start: PciDevInfo): void => {
-    const stack: PciDevInfo[] = [];
+    stack.length = 0;
     let cur: PciDevInfo | undefined = start;
-    while (cur !== undefined && !(cur.desc.name in untrusted) && !stack.includes(cur)) {
+    while (cur !== undefined && done[cur.order] === 0 && !stack.includes(cur)) {
       stack.push(cur);
-      cur = cur.upstream === null ? undefined : ix.byName.get(cur.upstream.name);
+      cur = pciUpstreamInfo(ix, cur);
     }
     for (let i = stack.length - 1; i >= 0; i--) {
       const d = stack[i];
-      const n = d.desc.name;
-      const parent = d.upstream === null ? null : d.upstream.name;
+      const k = d.order;
+      const parent = d.upOrder; // -1: no upstream bridge
       // include/linux/pci.h: pcie_find_root_port — itself if a root port, else the parent's
-      const rp = d.pcieType === 'root-port' ? n : parent === null ? null : (parent in rootPort ? rootPort[parent] : (pcieFindRootPort(p, parent)?.name ?? null));
-      rootPort[n] = rp;
-      const t = isTunneled(p, d, rp, o.arch);
-      tunneled[n] = o.form === 'v6.13' ? t : parent !== null && externalFacing(pciDev(p, parent));
-      if (parent === null) {
-        untrusted[n] = false; // R2.2 no upstream bridge: trusted
-        removable[n] = false; // R2.4
+      const rp = d.pcieType === 'root-port' ? k : parent < 0 ? -1 : done[parent] === 1 ? rootPort[parent] : orderOf(ix, pcieFindRootPort(p, ix.list[parent].desc.name));
+      rootPort[k] = rp;
+      const t = isTunneled(ix, d, rp, o.arch);
+      const tun = o.form === 'v6.13' ? t : parent >= 0 && externalFacing(ix.list[parent]);
+      tunneled[k] = tun ? 1 : 0;
+      if (parent < 0) {
+        untrusted[k] = 0; // R2.2 no upstream bridge: trusted
+        removable[k] = 0; // R2.4
       } else {
         // R2.2 drivers/pci/probe.c: set_pcie_untrusted — inherited, else tunneled
-        untrusted[n] = (untrusted[parent] ?? false) || tunneled[n];
+        untrusted[k] = (done[parent] === 1 && untrusted[parent] === 1) || tun ? 1 : 0;
         // R2.4 drivers/pci/probe.c: pci_set_removable — inherited, else tunneled
-        removable[n] = (removable[parent] ?? false) || tunneled[n];
+        removable[k] = (done[parent] === 1 && removable[parent] === 1) || tun ? 1 : 0;
       }
-      isVf[n] = d.isVirtfn;
-      isBridge[n] = d.isBridge;
-      ext[n] = externalFacing(d);
+      ext[k] = externalFacing(d) ? 1 : 0;
+      done[k] = 1;
+      resolved[count++] = k;
     }
   };
   for (const d of ix.byName.values()) resolve(d);
-  return { untrusted, removable, tunneled, rootPort, isVf, isBridge, externalFacing: ext };
+  return { untrusted, removable, tunneled, rootPort, externalFacing: ext, resolved };
 }
 
-/** R2.1–R2.4: trust facts of every device of `p`, computed once per Platform (and options). */
-export function pciTopology(p: Platform, opts: TrustOptions = {}): PciTopology {
+const orderOf = (ix: PciIndex, d: { readonly name: string } | null): number => (d === null ? -1 : (ix.byName.get(d.name)?.order ?? -1));
+
+/** The name-keyed records of PciTopology, each built from `t` on its first read (a 100,000-key
+ * record costs more than the whole computation; the model itself reads PciTrust). */
+function records(p: Platform, t: PciTrust): PciTopology {
+  const ix = pciIndex(p);
+  const rec = <T>(f: (k: number) => T): Record<string, T> => {
+    const r = dict<T>();
+    for (const k of t.resolved) r[ix.list[k].desc.name] = f(k);
+    return r;
+  };
+  const lazy: Record<string, () => unknown> = {
+    untrusted: () => rec((k) => t.untrusted[k] === 1),
+    removable: () => rec((k) => t.removable[k] === 1),
+    tunneled: () => rec((k) => t.tunneled[k] === 1),
+    rootPort: () => rec((k) => (t.rootPort[k] < 0 ? null : ix.list[t.rootPort[k]].desc.name)),
+    isVf: () => rec((k) => ix.list[k].isVirtfn),
+    isBridge: () => rec((k) => ix.list[k].isBridge),
+    externalFacing: () => rec((k) => t.externalFacing[k] === 1),
+  };
+  const topo = {};
+  for (const [key, make] of Object.entries(lazy)) {
+    Object.defineProperty(topo, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const value = make();
+        Object.defineProperty(topo, key, { value, enumerable: true, configurable: false, writable: false });
+        return value;
+      },
+    });
+  }
+  return topo as PciTopology;
+}
+
+function memo(p: Platform, opts: TrustOptions): { trust: PciTrust; topo: PciTopology } {
   const o: Required<TrustOptions> = { form: opts.form ?? 'v6.13', arch: opts.arch ?? 'x86' };
   const key = `${o.form}/${o.arch}`;
   let m = MEMO.get(p);
@@ -152,15 +205,27 @@ export function pciTopology(p: Platform, opts: TrustOptions = {}): PciTopology {
     m = new Map();
     MEMO.set(p, m);
   }
-  let t = m.get(key);
-  if (t === undefined) {
-    t = compute(p, o);
-    m.set(key, t);
+  let e = m.get(key);
+  if (e === undefined) {
+    const trust = compute(p, o);
+    e = { trust, topo: records(p, trust) };
+    m.set(key, e);
   }
-  return t;
+  return e;
+}
+
+/** R2.1–R2.4: trust facts of every device of `p`, computed once per Platform (and options). */
+export function pciTopology(p: Platform, opts: TrustOptions = {}): PciTopology {
+  return memo(p, opts).topo;
+}
+
+/** R2.1–R2.4 as arrays by PciDevInfo.order (same facts as pciTopology). */
+export function pciTrust(p: Platform, opts: TrustOptions = {}): PciTrust {
+  return memo(p, opts).trust;
 }
 
 /** dev->untrusted (R2.2), default options. */
 export function pciDevUntrusted(p: Platform, dev: string): boolean {
-  return pciTopology(p).untrusted[dev] ?? false;
+  const d = pciIndex(p).byName.get(dev);
+  return d !== undefined && pciTrust(p).untrusted[d.order] === 1;
 }
