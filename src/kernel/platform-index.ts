@@ -2,8 +2,10 @@
 // WeakMap (a Platform is never mutated): device and group indices, parents, VFs, static
 // group membership (R3 pci_device_group, via iommu/groups.ts), trust (R2, via pci/trust.ts),
 // require_direct (R4.12) and CXL.cache capability (P3–P5). Nothing here is O(devices) per event.
+import type { PciFunction } from '../pci/types.js';
 import type { DeviceDesc, Platform } from '../platform/types.js';
 import { pciDeviceGroupArrays } from './iommu/groups.js';
+import { nameIndex, type NameIndex } from './name-index.js';
 import { pciIndex } from './pci/index.js';
 import { pciTrust } from './pci/trust.js';
 
@@ -40,11 +42,48 @@ export interface GroupInfo {
 
 export interface PlatIndex {
   readonly devs: readonly DevInfo[];
-  readonly byName: ReadonlyMap<string, DevInfo>;
+  readonly byName: NameIndex<DevInfo>;
   readonly groups: readonly GroupInfo[];
 }
 
 const MEMO = new WeakMap<Platform, PlatIndex>();
+
+/** CXL DVSEC Cache_Capable (P3–P5). A loop: no closure per device. */
+function cacheCapable(cfg: PciFunction): boolean {
+  for (const x of cfg.dvsecs) if (x.cxlDevice?.cacheCapable === true) return true;
+  return false;
+}
+
+/** An IOMMU_RESV_DIRECT region (R4.12), or with `relaxable` also DIRECT_RELAXABLE (R4.11). */
+function hasRegion(d: DeviceDesc, relaxable: boolean): boolean {
+  for (const r of d.reservedRegions) if (r.type === 'direct' || (relaxable && r.type === 'direct-relaxable')) return true;
+  return false;
+}
+
+/** A GroupInfo whose id string ("g<k>", pci_device_group's allocation number) is made when
+ * read (traces and observe), not 100,000 times up front. */
+class Group implements GroupInfo {
+  readonly hasBridge: boolean;
+  readonly hasRequireDirect: boolean;
+  constructor(
+    readonly i: number,
+    private readonly k: number,
+    readonly members: readonly number[],
+    devs: readonly DevInfo[],
+  ) {
+    let bridge = false;
+    let direct = false;
+    for (const m of members) {
+      bridge ||= devs[m].isBridge;
+      direct ||= devs[m].requireDirect;
+    }
+    this.hasBridge = bridge;
+    this.hasRequireDirect = direct;
+  }
+  get id(): string {
+    return `g${this.k}`;
+  }
+}
 const NONE: readonly number[] = Object.freeze([]);
 
 export function platIndex(p: Platform): PlatIndex {
@@ -84,7 +123,7 @@ export function platIndex(p: Platform): PlatIndex {
     const e = pix.list[i];
     const pfIdx = e.physfnOrder >= 0 ? e.physfnOrder : undefined;
     const pfDesc = pfIdx === undefined ? d : p.devices[pfIdx];
-    const cxl = pfDesc.config.dvsecs.some((x) => x.cxlDevice?.cacheCapable === true);
+    const cxl = cacheCapable(pfDesc.config);
     const cfg = d.config;
     devs.push({
       i,
@@ -99,8 +138,8 @@ export function platIndex(p: Platform): PlatIndex {
       isVf: pfIdx !== undefined,
       isRootPort: d.parent === null && pfIdx === undefined,
       untrusted: trust.untrusted[pix.entryOf[i].order] === 1,
-      requireDirect: d.reservedRegions.some((r) => r.type === 'direct'),
-      hasDirectRegions: d.reservedRegions.some((r) => r.type === 'direct' || r.type === 'direct-relaxable'),
+      requireDirect: hasRegion(d, false),
+      hasDirectRegions: hasRegion(d, true),
       cxlCache: cxl,
       pasidCap: cfg.pasid !== undefined,
       atsCap: cfg.ats !== undefined,
@@ -108,15 +147,8 @@ export function platIndex(p: Platform): PlatIndex {
   }
   const members: number[][] = gids.map(() => []);
   for (const d of devs) members[d.group].push(d.i);
-  const groups: GroupInfo[] = gids.map((g, i) => ({
-    i,
-    id: `g${g}`,
-    members: members[i],
-    hasBridge: members[i].some((m) => devs[m].isBridge),
-    hasRequireDirect: members[i].some((m) => devs[m].requireDirect),
-  }));
-  const byName = new Map<string, DevInfo>();
-  for (const d of devs) byName.set(d.name, d);
+  const groups: GroupInfo[] = gids.map((g, i) => new Group(i, g, members[i], devs));
+  const byName = nameIndex(pix.orderOf, devs);
   const ix: PlatIndex = { devs, byName, groups };
   MEMO.set(p, ix);
   return ix;

@@ -160,7 +160,9 @@ function compute(p: Platform): GroupArrays {
     return why(d, R36, d, -1);
   };
 
-  const ordered = [...ix.byName.values()].sort((a, b) => a.order - b.order);
+  const ordered = [...ix.byName.values()];
+  // enumeration order; byName already iterates in it when names are unique (then no sort)
+  if (ordered.some((d, k) => k > 0 && ordered[k - 1].order > d.order)) ordered.sort((a, b) => a.order - b.order);
   for (const d of ordered) {
     const g = place(d);
     groupOf[d.order] = g >= 0 ? g : next++;

@@ -7,6 +7,7 @@
 // and GC at that size; bench/model-bench.ts).
 import type { PcieDevicePortType } from '../../pci/types.js';
 import type { DeviceDesc, Platform } from '../../platform/types.js';
+import { nameIndex, type NameIndex } from '../name-index.js';
 
 /** What the PCI rules read about one function, resolved once per Platform. */
 export interface PciDevInfo {
@@ -42,7 +43,9 @@ export interface PciDevInfo {
 
 export interface PciIndex {
   /** Name -> device; a name given twice resolves to its last device (as every lookup here). */
-  readonly byName: ReadonlyMap<string, PciDevInfo>;
+  readonly byName: NameIndex<PciDevInfo>;
+  /** Name -> order of byName's device (shared with platform-index.ts). */
+  readonly orderOf: ReadonlyMap<string, number>;
   /** Every device by `order` (p.devices order). */
   readonly list: readonly PciDevInfo[];
   /** For each p.devices index, byName.get(its name): `list` itself when names are unique. */
@@ -90,7 +93,6 @@ const busKeyOf = {
 };
 
 function build(p: Platform): PciIndex {
-  const byName = new Map<string, PciDevInfo>();
   const dangling = new Map<string, number>(); // parent names no device has
   // name -> order, last device of a name wins (as Map.set over p.devices did for names)
   const orderOf = new Map<string, number>();
@@ -137,11 +139,12 @@ function build(p: Platform): PciIndex {
       devfn: (b.dev << 3) | b.fn,
     };
     list.push(info);
-    byName.set(d.name, info);
   });
+  const byName = nameIndex(orderOf, list);
   let byBus: Map<number, PciDevInfo[]> | undefined;
   return {
     byName,
+    orderOf,
     list,
     entryOf: byName.size === list.length ? list : p.devices.map((d) => byName.get(d.name) as PciDevInfo),
     get byBus(): ReadonlyMap<number, readonly PciDevInfo[]> {
