@@ -49,13 +49,39 @@ export function pvecGet<T>(v: PVec<T>, i: number): T {
 
 export function pvecSet<T>(v: PVec<T>, i: number, x: T): PVec<T> {
   if (pvecGet(v, i) === x) return v;
-  const go = (node: readonly unknown[], d: number): unknown[] => {
-    const copy = node.slice();
+  const root = v.root.slice();
+  writePath(root, v.depth, i, x, null);
+  return { size: v.size, depth: v.depth, root };
+}
+
+/** Below the (already copied) `root`, copy the path to `i` — every node not in `fresh`, the
+ * nodes this batch already copied — and store `x` at its end. A loop, not a closure per call. */
+function writePath(root: unknown[], depth: number, i: number, x: unknown, fresh: Set<unknown> | null): void {
+  let node = root;
+  for (let d = depth; d > 0; d--) {
     const slot = (i >>> (d * BITS)) & (WIDTH - 1);
-    copy[slot] = d === 0 ? x : go(node[slot] as readonly unknown[], d - 1);
-    return copy;
-  };
-  return { size: v.size, depth: v.depth, root: go(v.root, v.depth) };
+    let child = node[slot] as unknown[];
+    if (fresh === null || !fresh.has(child)) {
+      child = child.slice();
+      node[slot] = child;
+      fresh?.add(child);
+    }
+    node = child;
+  }
+  node[i & (WIDTH - 1)] = x;
+}
+
+/** `v` with every (index, value) of `writes` set — the same vector as pvecSet applied once per
+ * entry (v itself when no value changes), but each node on the touched paths is copied once. */
+export function pvecSetAll<T>(v: PVec<T>, writes: ReadonlyMap<number, T>): PVec<T> {
+  let root: unknown[] | null = null;
+  const fresh = writes.size > 1 ? new Set<unknown>() : null;
+  writes.forEach((x, i) => {
+    if (pvecGet(v, i) === x) return;
+    if (root === null) root = v.root.slice();
+    writePath(root, v.depth, i, x, fresh);
+  });
+  return root === null ? v : { size: v.size, depth: v.depth, root };
 }
 
 /** All values in index order (O(N); for observe and key only). */

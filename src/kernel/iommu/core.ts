@@ -3,7 +3,7 @@
 // designs change the core (Nicolin's drafts Feb 3/18; Jason Feb 19–20).
 import { isMsiOnlyBound } from '../base/dma-mode.js';
 import { DEV_ABSENT, GROUP_EMPTY } from '../state.js';
-import { OK, dev, fail, ginfo, grp, info, log, presentMembers, setDev, setGrp, type Tx } from '../tx.js';
+import { OK, dev, fail, ginfo, grp, info, log, setDev, setGrp, type Tx } from '../tx.js';
 import type { DomainKind, KReturn } from '../types.js';
 import { groupDefaultType } from './default-domain.js';
 import { isDefaultKind } from './ops.js';
@@ -14,7 +14,13 @@ const ops = (tx: Tx) => iommuOpsFor(tx.p);
 
 /** Members that went through a successful IOMMU probe (they have a group). */
 export function groupDevices(tx: Tx, name: string): string[] {
-  return presentMembers(tx, name).filter((m) => dev(tx, m).probeErr === null);
+  const out: string[] = [];
+  for (const m of ginfo(tx, name).members) {
+    const n = tx.ix.devs[m].name;
+    const d = dev(tx, n);
+    if (d.present && d.probeErr === null) out.push(n); // presentMembers, filtered
+  }
+  return out;
 }
 
 /** R4.13 __iommu_device_set_domain: require_direct devices refuse BLOCKED / the blocking domain. */

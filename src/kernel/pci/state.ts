@@ -37,9 +37,16 @@ export function pciDevState(st: PciStates, dev: string): PciDevState {
   return Object.hasOwn(st, dev) ? st[dev] : PCI_DEV_INITIAL; // own keys only: a device may be called "constructor"
 }
 
-/** `st` with `dev`'s state replaced by `{...old, ...patch}` (a new object; `st` untouched). */
+/** `st` with `dev`'s state replaced by `{...old, ...patch}` (a new object; `st` untouched).
+ * A prototype-less `st` (the model's per-call views, iommu/pci-calls.ts) is copied into a
+ * prototype-less dictionary: an object literal with the device name as computed key would
+ * grow V8's hidden-class transition tree by one map per distinct name. */
 export function withPciDev(st: PciStates, dev: string, patch: Partial<PciDevState>): PciStates {
-  return { ...st, [dev]: { ...pciDevState(st, dev), ...patch } };
+  const next = { ...pciDevState(st, dev), ...patch };
+  if (Object.getPrototypeOf(st) !== null) return { ...st, [dev]: next };
+  const out = Object.assign(dict<PciDevState>(), st);
+  out[dev] = next;
+  return out;
 }
 
 /** An empty record without a prototype, so that any device name ("constructor",
