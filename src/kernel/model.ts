@@ -26,7 +26,7 @@ import { enabledEvents } from './enabled.js';
 import { iommuAttachDevicePasid, iommuDetachDevicePasid, iommuReevaluateAts } from './iommu/core.js';
 import { observe } from './observe.js';
 import { initialState, stateKey, type KState } from './state.js';
-import { OK, commit, dev, fail, log, newTx, setDev, type Tx } from './tx.js';
+import { OK, commit, dev, fail, log, lookup, newTx, setDev, type Tx } from './tx.js';
 import type { KEvent, KReturn, KernelModel, StepResult } from './types.js';
 import type { Variant } from './variants.js';
 import { guestEats, vfioAttach, vfioBind, vfioDetach } from './vfio/vfio.js';
@@ -76,7 +76,7 @@ function apply(tx: Tx, e: KEvent): KReturn {
 
 export function step(p: Platform, v: Variant, s: KState, e: KEvent): StepResult<KState> {
   const tx = newTx(p, v, s);
-  if (!tx.ix.byName.has(e.dev)) return { state: s, trace: [], ret: fail('ENODEV', `no device "${e.dev}" on this platform`) };
+  if (lookup(tx, e.dev) === undefined) return { state: s, trace: [], ret: fail('ENODEV', `no device "${e.dev}" on this platform`) };
   const ret = apply(tx, e);
   if (!ret.ok) log(tx, e.kind, e.dev, 'ret', `-${ret.errno}: ${ret.why}`);
   // a refused event keeps what the kernel keeps: our functions refuse before they change state,

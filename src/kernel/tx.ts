@@ -34,12 +34,20 @@ export function fail(errno: Errno, why: string): KReturn {
   return { ok: false, errno, why };
 }
 
-export function info(tx: Tx, name: string): DevInfo {
+/** The DevInfo of `name`, or undefined when the platform has no such device. */
+export function lookup(tx: Tx, name: string): DevInfo | undefined {
   if (name === tx.lastName && tx.lastInfo !== undefined) return tx.lastInfo;
   const d = tx.ix.byName.get(name);
+  if (d !== undefined) {
+    tx.lastName = name;
+    tx.lastInfo = d;
+  }
+  return d;
+}
+
+export function info(tx: Tx, name: string): DevInfo {
+  const d = lookup(tx, name);
   if (d === undefined) throw new Error(`IMPOSSIBLE: no device "${name}"`);
-  tx.lastName = name;
-  tx.lastInfo = d;
   return d;
 }
 export function ginfo(tx: Tx, name: string): GroupInfo {

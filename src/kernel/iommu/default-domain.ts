@@ -38,6 +38,18 @@ export function globalDefaultType(p: Platform, build: BuildDefault = kconfigDefa
   return { type: strict ? 'dma' : 'dma-fq', rule: rule === 'R4.1' ? 'R4.4' : rule, why };
 }
 
+const PLATFORM_DEFAULT = new WeakMap<Platform, ReturnType<typeof globalDefaultType>>();
+/** globalDefaultType(p) with the Kconfig default, once per Platform (a pure function of p;
+ * asked at every group's default-domain setup). */
+function platformDefaultType(p: Platform): ReturnType<typeof globalDefaultType> {
+  let g = PLATFORM_DEFAULT.get(p);
+  if (g === undefined) {
+    g = globalDefaultType(p);
+    PLATFORM_DEFAULT.set(p, g);
+  }
+  return g;
+}
+
 /** R4.5 iommu_get_def_domain_type for one device: SMMUv3 R5.9 and the device's driver
  * preference given by the platform (DriverDesc.defDomainType, ops->def_domain_type-style). */
 function defDomainTypeOf(tx: Tx, name: string): 'identity' | 'dma' | null {
@@ -68,7 +80,7 @@ export function groupDefaultType(tx: Tx, name: string): { type: DefaultType } | 
     return { type: 'dma' };
   }
   if (req !== null) return { type: req }; // R4.10: a requested type is allocated exactly
-  const g = globalDefaultType(tx.p);
+  const g = platformDefaultType(tx.p);
   log(tx, 'iommu_group_alloc_default_domain', name, g.rule, `${g.type} (${g.why})`);
   return { type: g.type };
 }
