@@ -44,7 +44,9 @@ export function pciDevState(st: PciStates, dev: string): PciDevState {
 export function withPciDev(st: PciStates, dev: string, patch: Partial<PciDevState>): PciStates {
   const next = { ...pciDevState(st, dev), ...patch };
   if (Object.getPrototypeOf(st) !== null) return { ...st, [dev]: next };
-  const out = Object.assign(dict<PciDevState>(), st);
+  if (Object.getOwnPropertySymbols(st).length > 0) return Object.assign(dict<PciDevState>(), st, { [dev]: next });
+  const out = dict<PciDevState>();
+  for (const k of Object.keys(st)) out[k] = st[k]; // own enumerable keys, in order (Object.assign is 2-3x slower)
   out[dev] = next;
   return out;
 }
