@@ -145,8 +145,13 @@ export function platIndex(p: Platform): PlatIndex {
       atsCap: cfg.ats !== undefined,
     });
   }
-  const members: number[][] = gids.map(() => []);
-  for (const d of devs) members[d.group].push(d.i);
+  // `[i]` holds one slot; `[]` grown by push holds 17 (100,000 singleton groups at this size).
+  // Groups are numbered by their first device, so the lists are created in group order.
+  const members: number[][] = [];
+  for (const d of devs) {
+    if (d.group === members.length) members.push([d.i]);
+    else members[d.group].push(d.i);
+  }
   const groups: GroupInfo[] = gids.map((g, i) => new Group(i, g, members[i], devs));
   const byName = nameIndex(pix.orderOf, devs);
   const ix: PlatIndex = { devs, byName, groups };
