@@ -15,7 +15,7 @@
 import type { Platform } from '../../platform/types.js';
 import { pciAcsEnabledInfo, pciAcsPathEnabled, REQ_ACS_FLAGS } from '../pci/acs.js';
 import { pciIndex, pciUpstreamInfo, type PciDevInfo } from '../pci/index.js';
-import { dict } from '../pci/state.js';
+import { dict, lazyRecord } from '../pci/state.js';
 
 export interface IommuGroups {
   /** device name -> group id ("g0", "g1", ... in order of allocation during enumeration). */
@@ -173,7 +173,7 @@ function compute(p: Platform): GroupArrays {
 /** The name-keyed records of IommuGroups, each built from `a` on its first read. */
 function records(p: Platform, a: GroupArrays): IommuGroups {
   const ix = pciIndex(p);
-  const lazy: Record<string, () => unknown> = {
+  const lazy = {
     groupOf: () => {
       const r = dict<string>();
       for (const d of a.ordered) r[d.desc.name] = `g${a.groupOf[d.order]}`;
@@ -192,19 +192,7 @@ function records(p: Platform, a: GroupArrays): IommuGroups {
       return r;
     },
   };
-  const groups = {};
-  for (const [key, make] of Object.entries(lazy)) {
-    Object.defineProperty(groups, key, {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        const value = make();
-        Object.defineProperty(groups, key, { value, enumerable: true, configurable: false, writable: false });
-        return value;
-      },
-    });
-  }
-  return groups as IommuGroups;
+  return lazyRecord<IommuGroups>(lazy);
 }
 
 function memo(p: Platform): { arrays: GroupArrays; groups: IommuGroups } {

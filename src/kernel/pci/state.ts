@@ -44,7 +44,6 @@ export function pciDevState(st: PciStates, dev: string): PciDevState {
 export function withPciDev(st: PciStates, dev: string, patch: Partial<PciDevState>): PciStates {
   const next = { ...pciDevState(st, dev), ...patch };
   if (Object.getPrototypeOf(st) !== null) return { ...st, [dev]: next };
-  if (Object.getOwnPropertySymbols(st).length > 0) return Object.assign(dict<PciDevState>(), st, { [dev]: next });
   const out = dict<PciDevState>();
   for (const k of Object.keys(st)) out[k] = st[k]; // own enumerable keys, in order (Object.assign is 2-3x slower)
   out[dev] = next;
@@ -55,4 +54,23 @@ export function withPciDev(st: PciStates, dev: string, patch: Partial<PciDevStat
  * "__proto__") is an ordinary key. */
 export function dict<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
+}
+
+/** An object whose properties are computed on first read and then fixed (enumerable, in
+ * `makers` order): the per-Platform indices keep their record-shaped contracts (PciTopology,
+ * IommuGroups) without building 100,000-key records that the model itself never reads. */
+export function lazyRecord<T extends object>(makers: { readonly [K in keyof T]: () => T[K] }): T {
+  const obj = {};
+  for (const key of Object.keys(makers) as (keyof T & string)[]) {
+    Object.defineProperty(obj, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const value = makers[key]();
+        Object.defineProperty(obj, key, { value, enumerable: true, configurable: false, writable: false });
+        return value;
+      },
+    });
+  }
+  return obj as T;
 }

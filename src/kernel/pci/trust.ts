@@ -23,7 +23,7 @@
 //   external_facing; removable iff parent removable or parent external_facing.
 import type { Platform } from '../../platform/types.js';
 import { pciIndex, pcieFindRootPort, pciUpstreamInfo, type PciDevInfo, type PciIndex } from './index.js';
-import { dict } from './state.js';
+import { dict, lazyRecord } from './state.js';
 
 export interface PciTopology {
   readonly untrusted: Readonly<Record<string, boolean>>;
@@ -173,7 +173,7 @@ function records(p: Platform, t: PciTrust): PciTopology {
     for (const k of t.resolved) r[ix.list[k].desc.name] = f(k);
     return r;
   };
-  const lazy: Record<string, () => unknown> = {
+  const lazy = {
     untrusted: () => rec((k) => t.untrusted[k] === 1),
     removable: () => rec((k) => t.removable[k] === 1),
     tunneled: () => rec((k) => t.tunneled[k] === 1),
@@ -182,19 +182,7 @@ function records(p: Platform, t: PciTrust): PciTopology {
     isBridge: () => rec((k) => ix.list[k].isBridge),
     externalFacing: () => rec((k) => t.externalFacing[k] === 1),
   };
-  const topo = {};
-  for (const [key, make] of Object.entries(lazy)) {
-    Object.defineProperty(topo, key, {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        const value = make();
-        Object.defineProperty(topo, key, { value, enumerable: true, configurable: false, writable: false });
-        return value;
-      },
-    });
-  }
-  return topo as PciTopology;
+  return lazyRecord<PciTopology>(lazy);
 }
 
 function memo(p: Platform, opts: TrustOptions): { trust: PciTrust; topo: PciTopology } {
