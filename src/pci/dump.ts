@@ -319,10 +319,3 @@ export function parseDumpFile(path: string, filename = path, onFunction?: (f: Du
   if (!r.stopped) r.close();
   return { functions: r.functions, issues: r.issues };
 }
-
-/** `[DDDD:]BB:DD.F` as lspci prints it (domain only when non-zero or `alwaysDomain`). */
-export function formatBdf(b: Bdf, alwaysDomain = false): string {
-  const h2 = (x: number): string => (x < 16 ? '0' : '') + x.toString(16);
-  const base = `${h2(b.bus)}:${h2(b.dev)}.${b.fn}`;
-  return b.domain || alwaysDomain ? `${b.domain.toString(16).padStart(4, '0')}:${base}` : base;
-}

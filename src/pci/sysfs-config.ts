@@ -4,6 +4,7 @@
 // rest is unavailable, never guessed.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseBdf } from './bdf.js';
 import type { Bdf, ConfigIssue, ConfigSpace } from './types.js';
 
 export interface SysfsConfig {
@@ -41,13 +42,6 @@ export function readSysfsConfig(path: string): SysfsConfig {
   return configFromBytes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), claimed || undefined);
 }
 
-/** Parse a sysfs device directory name `DDDD:BB:DD.F`. */
-export function parseSysfsName(name: string): Bdf | null {
-  const m = /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/i.exec(name);
-  if (!m) return null;
-  return { domain: parseInt(m[1], 16), bus: parseInt(m[2], 16), dev: parseInt(m[3], 16), fn: parseInt(m[4], 10) };
-}
-
 export interface SysfsFunction {
   readonly bdf: Bdf;
   readonly path: string;
@@ -61,7 +55,7 @@ export function readSysfsTree(root: string): { functions: SysfsFunction[]; error
   const functions: SysfsFunction[] = [];
   const errors: string[] = [];
   for (const name of names) {
-    const bdf = parseSysfsName(name);
+    const bdf = parseBdf(name, { requireDomain: true });
     if (!bdf) continue;
     const path = join(dir, name, 'config');
     try {

@@ -5,7 +5,8 @@
 
 import type { PciFunction } from '../pci/types.js';
 import { parseCmdline } from './cmdline.js';
-import { bdfText, dumpFunction, parseBdfText, syntheticFunction } from './device-config.js';
+import { dumpFunction, syntheticFunction } from './device-config.js';
+import { formatBdf, parseBdf } from '../pci/bdf.js';
 import type { BusDefaults, SyntheticConfigYaml } from './device-config.js';
 import type { PathIssue } from './scenario-types.js';
 import { DEFAULT_FEATURES, IOMMU_IDS } from './types.js';
@@ -36,7 +37,7 @@ function busDefaults(devs: readonly unknown[]): Map<string, BusDefaults> {
   const parentOf = new Map<string, string>();
   for (const d of devs) {
     if (!isRec(d) || typeof d.name !== 'string' || typeof d.bdf !== 'string') continue;
-    const b = parseBdfText(d.bdf);
+    const b = parseBdf(d.bdf);
     if (b) bus.set(d.name, b.bus);
     if (typeof d.parent === 'string') parentOf.set(d.name, d.parent);
   }
@@ -57,12 +58,12 @@ function busDefaults(devs: readonly unknown[]): Map<string, BusDefaults> {
   return out;
 }
 
-function buildConfig(d: Rec, i: number, bdf: ReturnType<typeof parseBdfText>, bus: BusDefaults | undefined, o: BuildOptions, issues: PathIssue[]): PciFunction | undefined {
+function buildConfig(d: Rec, i: number, bdf: ReturnType<typeof parseBdf>, bus: BusDefaults | undefined, o: BuildOptions, issues: PathIssue[]): PciFunction | undefined {
   const c = d.config;
   if (!isRec(c) || !bdf || o.badConfig?.has(i)) return undefined;
   try {
     if (typeof c.dump === 'string') {
-      const sel = typeof c.bdf === 'string' ? parseBdfText(c.bdf) : undefined;
+      const sel = typeof c.bdf === 'string' ? (parseBdf(c.bdf) ?? undefined) : undefined;
       if (typeof c.bdf === 'string' && !sel) return undefined; // schema reported it
       const r = dumpFunction(o.file, c.dump, sel, bdf, o.readText);
       if ('error' in r) {
@@ -126,9 +127,9 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
       if (prev !== undefined) issues.push({ code: 'DUPLICATE', message: `device name "${name}" is also devices[${prev}]`, path: at('name') });
       else byName.set(name, i);
     }
-    const bdf = typeof d.bdf === 'string' ? parseBdfText(d.bdf) : undefined;
+    const bdf = typeof d.bdf === 'string' ? parseBdf(d.bdf) : null;
     if (bdf) {
-      const key = bdfText(bdf);
+      const key = formatBdf(bdf, true);
       const prev = byBdf.get(key);
       if (prev !== undefined) issues.push({ code: 'DUPLICATE', message: `BDF ${key} is also devices[${prev}]`, path: at('bdf') });
       else byBdf.set(key, i);

@@ -7,19 +7,8 @@ import { buildConfigSpace } from '../pci/builder.js';
 import type { SyntheticDeviceSpec } from '../pci/builder.js';
 import { decodeFunction } from '../pci/decode.js';
 import { parseDump } from '../pci/dump.js';
+import { formatBdf, sameBdf } from '../pci/bdf.js';
 import type { Bdf, PciFunction } from '../pci/types.js';
-
-/** "DDDD:BB:DD.F" or "BB:DD.F" -> Bdf (undefined when malformed). */
-export function parseBdfText(s: string): Bdf | undefined {
-  const m = /^(?:([0-9a-f]{4}):)?([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$/i.exec(s);
-  if (!m) return undefined;
-  return { domain: m[1] ? parseInt(m[1], 16) : 0, bus: parseInt(m[2], 16), dev: parseInt(m[3], 16), fn: parseInt(m[4], 10) };
-}
-
-export const sameBdf = (a: Bdf, b: Bdf): boolean => a.domain === b.domain && a.bus === b.bus && a.dev === b.dev && a.fn === b.fn;
-
-export const bdfText = (b: Bdf): string =>
-  `${b.domain.toString(16).padStart(4, '0')}:${b.bus.toString(16).padStart(2, '0')}:${b.dev.toString(16).padStart(2, '0')}.${b.fn}`;
 
 /** The `config:` mapping of a synthetic device as written (validated by the schema):
  * SyntheticDeviceSpec's header fields, with the capabilities under `caps`. */
@@ -78,7 +67,7 @@ export function dumpFunction(
   let hit = fns.find((f) => sameBdf(f.bdf, want));
   if (!hit && select === undefined && fns.length === 1) hit = fns[0];
   if (!hit) {
-    return { error: `dump ${dump} has no function ${bdfText(want)} (it has ${fns.map((f) => bdfText(f.bdf)).join(', ')})` };
+    return { error: `dump ${dump} has no function ${formatBdf(want, true)} (it has ${fns.map((f) => formatBdf(f.bdf, true)).join(', ')})` };
   }
   // The device keeps its scenario address: the dump's bytes, decoded at the device's BDF.
   return { fn: decodeFunction(deviceBdf, hit.config) };

@@ -2,6 +2,7 @@
 // by `dmagate schema`. Structure only: references between devices, events and variants are
 // checked semantically by scenario.ts. additionalProperties is false everywhere.
 
+import { BDF_PATTERN } from '../pci/bdf.js';
 import type { DomainKind, EventKind, MsiState, Reach } from '../kernel/types.js';
 import { EVENT_KINDS } from '../kernel/types.js';
 import { IOMMU_IDS } from './types.js';
@@ -63,7 +64,7 @@ const u64: Schema = {
   pattern: '^(0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|[0-9]+)$',
 };
 const deviceName: Schema = { type: 'string', pattern: '^[A-Za-z0-9_.:-]+$', description: 'short name used in events and output' };
-const bdf: Schema = { type: 'string', pattern: '^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\\.[0-7]$', description: '"DDDD:BB:DD.F" or "BB:DD.F"' };
+const bdf: Schema = { type: 'string', pattern: BDF_PATTERN, description: '"DDDD:BB:DD.F" or "BB:DD.F" (domain 4 to 8 hex digits)' };
 const enumOf = (values: readonly string[], description?: string): Schema => ({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 /** `true` (present, defaults), `false` (absent) or the capability's fields. */
 const orTrue = (s: Schema): Schema => ({ ...s, type: ['boolean', 'object'] });

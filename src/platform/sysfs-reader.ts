@@ -5,20 +5,15 @@
 // the device (or the host) and the rest is still reported.
 import { basename, dirname, join } from 'node:path';
 import { decodeFunction } from '../pci/decode.js';
+import { parseBdf } from '../pci/bdf.js';
 import type { Bdf, ConfigSpace, PciFunction } from '../pci/types.js';
 import type { ReservedRegion, ReservedRegionType } from './types.js';
 import { exists, inside, listDir, openRoot, readBytes, readLink, readText, rel, resolveInside, type SafeRoot, type SysfsNote } from './sysfs-fs.js';
 
 export type { SysfsNote, SysfsNoteCode } from './sysfs-fs.js';
 
-/** "DDDD:BB:DD.F" as sysfs names PCI functions. */
-export const SYSFS_BDF_RE = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/;
-
-export function parseSysfsBdf(name: string): Bdf | null {
-  const m = SYSFS_BDF_RE.exec(name);
-  if (!m) return null;
-  return { domain: parseInt(m[1], 16), bus: parseInt(m[2], 16), dev: parseInt(m[3], 16), fn: parseInt(m[4], 10) };
-}
+/** A sysfs PCI function directory name ("DDDD:BB:DD.F"). */
+export const isSysfsBdf = (name: string): boolean => parseBdf(name, { requireDomain: true }) !== null;
 
 export type Removable = 'removable' | 'fixed' | 'unknown';
 
@@ -194,7 +189,7 @@ function readFunction(r: SafeRoot, name: string, bdf: Bdf, dir: string, uid: num
   const bdfLink = (linkName: string): string | null => {
     const l = readLink(r, dir, linkName, notes);
     if (!l) return null;
-    if (!SYSFS_BDF_RE.test(l.name)) {
+    if (!isSysfsBdf(l.name)) {
       notes.push({ code: 'BAD_LINK', path: rel(r, join(dir, linkName)), message: `${name}: ${linkName} does not name a PCI function (${l.name})` });
       return null;
     }
@@ -210,7 +205,7 @@ function readFunction(r: SafeRoot, name: string, bdf: Bdf, dir: string, uid: num
     name,
     bdf,
     devicePath: rel(r, dir),
-    parent: SYSFS_BDF_RE.test(parentName) ? parentName : null,
+    parent: isSysfsBdf(parentName) ? parentName : null,
     vendor: hexAttr(r, dir, 'vendor', notes),
     device: hexAttr(r, dir, 'device', notes),
     subsystemVendor: hexAttr(r, dir, 'subsystem_vendor', notes),
@@ -272,7 +267,7 @@ export function readSysfs(root = '/', opts: ReadOptions = {}): SysfsHost {
   }
   const functions: SysfsFunction[] = [];
   for (const name of listDir(r, busDir, notes)) {
-    const bdf = parseSysfsBdf(name);
+    const bdf = parseBdf(name, { requireDomain: true });
     const entry = join(busDir, name);
     if (!bdf) {
       notes.push({ code: 'BAD_NAME', path: rel(r, entry), message: `${name} is not a PCI address (DDDD:BB:DD.F); skipped` });

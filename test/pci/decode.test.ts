@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { sriovVfRoutingIds } from '../../src/pci/caps/sriov.js';
 import { decodeFunction } from '../../src/pci/decode.js';
-import { formatBdf, parseDump } from '../../src/pci/dump.js';
+import { formatBdf } from '../../src/pci/bdf.js';
+import { parseDump } from '../../src/pci/dump.js';
 import type { PciFunction } from '../../src/pci/types.js';
 import { DUMPS_DIR, SKIP_MSG, dumpNames } from './support/shared.js';
 

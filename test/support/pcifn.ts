@@ -2,6 +2,7 @@
 // should not depend on the byte-level decoder. Real bytes are tested in test/pci/.
 import type { Bdf, PciFunction, PcieDevicePortType } from '../../src/pci/types.js';
 import { PCI_VENDOR_ID_CXL } from '../../src/pci/types.js';
+import { parseBdf as parseBdfText } from '../../src/pci/bdf.js';
 
 export interface FnOpts {
   bdf?: string; // "BB:DD.F"
@@ -22,9 +23,9 @@ export interface FnOpts {
 }
 
 export function parseBdf(s: string): Bdf {
-  const m = /^(?:([0-9a-f]{4}):)?([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/i.exec(s);
-  if (!m) throw new Error(`bad BDF ${s}`);
-  return { domain: m[1] ? parseInt(m[1], 16) : 0, bus: parseInt(m[2], 16), dev: parseInt(m[3], 16), fn: parseInt(m[4], 10) };
+  const b = parseBdfText(s);
+  if (b === null) throw new Error(`bad BDF ${s}`);
+  return b;
 }
 
 export function pciFn(o: FnOpts = {}): PciFunction {

@@ -1,6 +1,6 @@
 // Device line and header lines as `lspci -n` prints them (lspci.c show_device, show_verbose).
 import { avail, rd16, rd8 } from '../config.js';
-import { formatBdf } from '../dump.js';
+import { formatBdf } from '../bdf.js';
 import type { PciFunction } from '../types.js';
 import { h2, h4 } from './fmt.js';
 
