@@ -66,7 +66,7 @@ export function observeDevice(tx: Tx, name: string): DeviceObs {
     translatedAccepted: tr,
     untranslated: probed ? reachOf(tx, name, dom) : 'none',
     rmrReachable: probed && rmrReachable(tx, name, dom),
-    msi: usesMsi ? msiDelivery(tx.p, d.msi, probed ? x.domain : null) : 'n/a',
+    msi: usesMsi ? msiDelivery(d.msi, probed ? x.domain : null) : 'n/a',
     cxlHpa: i.cxlCache && d.pci.atsEnabled && tr,
   };
 }

@@ -42,7 +42,10 @@ export function pciStopAndRemoveBusDevice(tx: Tx, name: string): KReturn {
   return OK;
 }
 
-/** unbind(d) / vfio-unbind(d): a PF's VFs go first (its remove disables SR-IOV). */
+/** unbind(d) / vfio-unbind(d) — drivers/base/dd.c __device_release_driver. A PF's VFs go
+ * first: SR-IOV PF drivers call pci_disable_sriov in their remove (drivers/pci/iov.c
+ * sriov_disable → pci_iov_remove_virtfn), and VFs exist only while the PF driver is bound
+ * (VERIFICATION.md "Semantics"). */
 export function deviceUnbindWithVfs(tx: Tx, name: string, want: 'own' | 'vfio'): KReturn {
   if (dev(tx, name).drv !== want) return fail('EINVAL', `${name} is not bound to ${want === 'own' ? 'its own driver' : 'vfio-pci'}`);
   deviceReleaseAny(tx, name);

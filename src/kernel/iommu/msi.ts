@@ -1,6 +1,5 @@
 // R4.33–R4.35 MSI and the IOMMU: drivers/iommu/iommu.c iommu_dma_prepare_msi (ARM: GICv3
 // ITS doorbell reached through the IOMMU, CONFIG_IRQ_MSI_IOMMU) versus x86 interrupt remapping.
-import type { Platform } from '../../platform/types.js';
 import { msiThroughIommu } from '../platform-index.js';
 import type { MsiSetup } from '../state.js';
 import { dev, grp, log, type Tx } from '../tx.js';
@@ -34,8 +33,7 @@ export function iommuDmaPrepareMsi(tx: Tx, name: string): MsiSetup {
 }
 
 /** Derived: does the vector set up at `setup` reach the CPU while the group is in `dom`? */
-export function msiDelivery(p: Platform, setup: MsiSetup, dom: DomainKind | null): MsiState {
-  void p;
+export function msiDelivery(setup: MsiSetup, dom: DomainKind | null): MsiState {
   switch (setup) {
     case 'none':
       return 'n/a';
