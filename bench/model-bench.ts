@@ -21,8 +21,8 @@ import { MAINLINE } from '../src/kernel/variants.js';
 import { decodeFunction } from '../src/pci/decode.js';
 import { parseDump } from '../src/pci/dump.js';
 import type { PciFunction } from '../src/pci/types.js';
-import type { DeviceDesc, Platform } from '../src/platform/types.js';
-import { DEFAULT_FEATURES } from '../src/platform/types.js';
+import type { DeviceDesc, Platform } from '../src/kernel/platform.js';
+import { DEFAULT_FEATURES } from '../src/kernel/platform.js';
 import { ACS_ISOLATED, pciFn } from '../test/support/pcifn.js';
 import type { KEvent } from '../src/kernel/types.js';
 

@@ -3,7 +3,7 @@ import { realpathSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { exportScenario } from '../platform/sysfs-export.js';
-import { IOMMU_IDS, type IommuId } from '../platform/types.js';
+import { IOMMU_IDS, type IommuId } from '../kernel/platform.js';
 import { auditHost, type AuditedFunction, type AuditReport, type CapState, type Finding } from '../platform/sysfs-audit.js';
 import { readSysfs } from '../platform/sysfs-reader.js';
 import type { SetExit } from './commands.js';

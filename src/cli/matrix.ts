@@ -1,14 +1,14 @@
 // `dmagate matrix [SCENARIO]`: variants × IOMMUs × passthrough × invariants, in parallel.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { IOMMU_IDS } from '../platform/types.js';
-import type { IommuId } from '../platform/types.js';
+import { IOMMU_IDS } from '../kernel/platform.js';
+import type { IommuId } from '../kernel/platform.js';
 import { defaultCombinations, parseCombinations } from '../verify/combinations.js';
 import type { Combination } from '../verify/combinations.js';
 import { CELLS_PER_THREAD, cellsOf, defaultJobs, jsonMatrix, runMatrix } from '../verify/matrix.js';
 import { matrixText } from '../verify/matrix-text.js';
 import type { SetExit } from './commands.js';
-import { basePlatform, checkInvariantIds, guarded, InputError, parseCount, parseIommu } from './verify.js';
+import { basePlatform, checkInvariantIds, guarded, InputError, parseCount, parseIommu } from './options.js';
 
 interface MatrixOpts {
   variants?: string;

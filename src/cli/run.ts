@@ -12,8 +12,8 @@ import type { Scenario } from '../platform/scenario.js';
 import { simulate } from '../platform/simulate.js';
 import type { SimResult } from '../platform/simulate.js';
 import { withCcGuest, withIommu, withPassthrough } from '../platform/transform.js';
-import { IOMMU_IDS } from '../platform/types.js';
-import type { IommuId, Platform } from '../platform/types.js';
+import { IOMMU_IDS } from '../kernel/platform.js';
+import type { IommuId, Platform } from '../kernel/platform.js';
 import type { SetExit } from './commands.js';
 
 export interface RunOptions {

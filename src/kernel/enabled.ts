@@ -4,7 +4,7 @@
 // device, accept and opt-in once, one PASID per device. As STYLE.md §6 asks, each event has a
 // guard that says why it is disabled (`eventGuard`), and `enabledEvents` enumerates candidates
 // through it.
-import type { Platform } from '../platform/types.js';
+import type { Platform } from './platform.js';
 import { platIndex, type DevInfo } from './platform-index.js';
 import { pvecGet } from './pvec.js';
 import type { KState } from './state.js';

@@ -19,7 +19,7 @@
 // - pasid-attach needs a bound own driver (SVA) or an open VFIO device; one PASID per device.
 // - A refused event keeps what the kernel keeps; refusals come before any change, except a
 //   VFIO claim that succeeded before a refused attach (the fd stays open, as in the kernel).
-import type { Platform } from '../platform/types.js';
+import type { Platform } from './platform.js';
 import { deviceBind } from './base/dd.js';
 import { deviceUnbindWithVfs, pciDeviceAdd, pciStopAndRemoveBusDevice } from './base/core.js';
 import { enabledEvents } from './enabled.js';

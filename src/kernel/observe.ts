@@ -1,6 +1,6 @@
 // The derived view (types.ts DeviceObs): hardware consequences computed from state, never
 // stored (ARCHITECTURE.md "Hardware consequences are derived").
-import type { Platform } from '../platform/types.js';
+import type { Platform } from './platform.js';
 import { boundDmaMode } from './base/dma-mode.js';
 import { viewOf } from './iommu/ops.js';
 import { msiDelivery } from './iommu/msi.js';

@@ -3,7 +3,7 @@
 // group membership (R3 pci_device_group, via iommu/groups.ts), trust (R2, via pci/trust.ts),
 // require_direct (R4.12) and CXL.cache capability (P3–P5). Nothing here is O(devices) per event.
 import type { PciFunction } from '../pci/types.js';
-import type { DeviceDesc, Platform } from '../platform/types.js';
+import type { DeviceDesc, Platform } from './platform.js';
 import { pciDeviceGroupArrays } from './iommu/groups.js';
 import { nameIndex, type NameIndex } from './name-index.js';
 import { pciIndex } from './pci/index.js';

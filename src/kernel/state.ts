@@ -2,7 +2,7 @@
 // driver-core, PCI (struct pci_dev §1.2) and IOMMU-driver facts (arm_smmu_master,
 // device_domain_info, iommu_dev_data); per group the iommu_group fields (§4.7). Hardware
 // consequences (Translated accepted, reach, MSI delivery) are derived in observe.ts.
-import type { Platform } from '../platform/types.js';
+import type { Platform } from './platform.js';
 import { PCI_DEV_INITIAL, type PciDevState } from './pci/state.js';
 import { platIndex } from './platform-index.js';
 import { pvecFrom, pvecToArray, type PVec } from './pvec.js';

@@ -1,7 +1,7 @@
 // The context one `step` threads through the kernel functions it models: the platform, the
 // variant, the profile, and the state and trace being built. It lives only for one call of
 // `step`, so `step` stays pure (no state survives it; ARCHITECTURE.md "a step is a pure function").
-import type { Platform } from '../platform/types.js';
+import type { Platform } from './platform.js';
 import { platIndex, type DevInfo, type GroupInfo, type PlatIndex } from './platform-index.js';
 import { profileOf, type Profile } from './profiles.js';
 import { pvecGet, pvecSetAll } from './pvec.js';

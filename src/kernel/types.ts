@@ -6,7 +6,7 @@
 // and use `observe` and `stateKey`. Hardware consequences are derived by `observe`, never
 // stored twice.
 
-import type { Platform } from '../platform/types.js';
+import type { Platform } from './platform.js';
 import type { Variant } from './variants.js';
 
 export const EVENT_KINDS = [

@@ -9,8 +9,8 @@ import { dumpFunction, syntheticFunction } from './device-config.js';
 import { formatBdf, parseBdf } from '../pci/bdf.js';
 import type { BusDefaults, SyntheticConfigYaml } from './device-config.js';
 import type { PathIssue } from './scenario-types.js';
-import { DEFAULT_FEATURES, IOMMU_IDS } from './types.js';
-import type { DeviceDesc, DriverDesc, IommuFeatures, IommuId, Platform, ReservedRegion, ReservedRegionType } from './types.js';
+import { DEFAULT_FEATURES, IOMMU_IDS } from '../kernel/platform.js';
+import type { DeviceDesc, DriverDesc, IommuFeatures, IommuId, Platform, ReservedRegion, ReservedRegionType } from '../kernel/platform.js';
 
 type Rec = Record<string, unknown>;
 export const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);

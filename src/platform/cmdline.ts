@@ -3,7 +3,7 @@
 // read are kept in `raw` and listed in `unknown`; a word it does read with a value the kernel
 // would reject is an error, so a typo never silently changes the default domain.
 
-import type { Cmdline } from './types.js';
+import type { Cmdline } from '../kernel/platform.js';
 
 export interface CmdlineIssue {
   readonly word: string;

@@ -6,7 +6,7 @@ import { formatError } from './errors.js';
 import { bundledPath } from './package-root.js';
 import { loadScenario } from './scenario.js';
 import type { Scenario } from './scenario-types.js';
-import type { Platform } from './types.js';
+import type { Platform } from '../kernel/platform.js';
 
 export const REFERENCE_FILE = ['scenarios', 'reference-platform.yaml'] as const;
 

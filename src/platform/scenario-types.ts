@@ -4,7 +4,7 @@
 import type { DeviceObs, Errno, KEvent } from '../kernel/types.js';
 import type { Variant } from '../kernel/variants.js';
 import type { ScenarioError, ScenarioErrorCode, KeyPath } from './errors.js';
-import type { Platform } from './types.js';
+import type { Platform } from '../kernel/platform.js';
 
 /** Expected DeviceObs fields of some devices (by name). */
 export type DevicesExpect = Readonly<Record<string, Partial<Omit<DeviceObs, 'name'>>>>;

@@ -5,8 +5,8 @@
 import { BDF_PATTERN } from '../pci/bdf.js';
 import type { DomainKind, EventKind, MsiState, Reach } from '../kernel/types.js';
 import { EVENT_KINDS } from '../kernel/types.js';
-import { IOMMU_IDS } from './types.js';
-import type { DriverDmaMode, IommuFeatures, ReservedRegionType } from './types.js';
+import { IOMMU_IDS } from '../kernel/platform.js';
+import type { DriverDmaMode, IommuFeatures, ReservedRegionType } from '../kernel/platform.js';
 
 export const DMA_MODES = ['normal', 'manual', 'no-dma', 'msi-only'] as const satisfies readonly DriverDmaMode[];
 export const RESV_TYPES = ['direct', 'direct-relaxable', 'reserved', 'msi', 'sw-msi'] as const satisfies readonly ReservedRegionType[];

@@ -6,7 +6,7 @@ import { formatEvent } from '../kernel/types.js';
 import type { DeviceObs, KernelModel, KEvent, KReturn, Observation, TraceEntry } from '../kernel/types.js';
 import type { Variant } from '../kernel/variants.js';
 import type { DevicesExpect, Expectations } from './scenario-types.js';
-import type { Platform } from './types.js';
+import type { Platform } from '../kernel/platform.js';
 
 export interface StepRecord {
   readonly index: number;

@@ -6,7 +6,7 @@ import { pciAtsAlwaysOn } from '../kernel/pci/always-on.js';
 import type { PciFunction } from '../pci/types.js';
 import { PCI_VENDOR_ID_CXL } from '../pci/types.js';
 import type { SysfsFunction, SysfsHost, SysfsNote } from './sysfs-reader.js';
-import type { IommuId } from './types.js';
+import type { IommuId } from '../kernel/platform.js';
 
 /** IOMMU vendor from sys/class/iommu names: dmarN (VT-d), ivhdN (AMD-Vi), smmu3.* (SMMUv3). */
 export function inferIommu(units: readonly string[]): IommuId | null {

@@ -8,7 +8,7 @@ import { inferIommu, isIntegratedTbtRootPort } from './sysfs-audit.js';
 import type { SysfsFunction, SysfsHost } from './sysfs-reader.js';
 
 export { inferIommu } from './sysfs-audit.js';
-import type { IommuId } from './types.js';
+import type { IommuId } from '../kernel/platform.js';
 
 export interface ExportOptions {
   /** File name of the adjacent dump, as the scenario refers to it (relative to the scenario). */

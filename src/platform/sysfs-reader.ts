@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { decodeFunction } from '../pci/decode.js';
 import { parseBdf } from '../pci/bdf.js';
 import type { Bdf, ConfigSpace, PciFunction } from '../pci/types.js';
-import type { ReservedRegion, ReservedRegionType } from './types.js';
+import type { ReservedRegion, ReservedRegionType } from '../kernel/platform.js';
 import { exists, inside, listDir, openRoot, readBytes, readLink, readText, rel, resolveInside, type SafeRoot, type SysfsNote } from './sysfs-fs.js';
 
 export type { SysfsNote, SysfsNoteCode } from './sysfs-fs.js';

@@ -3,7 +3,7 @@
 // Pure: each returns a new Platform and leaves its argument untouched.
 
 import { setPassthrough } from './cmdline.js';
-import type { IommuId, Platform } from './types.js';
+import type { IommuId, Platform } from '../kernel/platform.js';
 
 export function withIommu(p: Platform, id: IommuId): Platform {
   return { ...p, iommu: id };

@@ -5,7 +5,7 @@
 import type { KernelModel } from '../kernel/types.js';
 import type { Variant } from '../kernel/variants.js';
 import { kernelModel } from '../kernel/model.js';
-import type { Platform, IommuId } from '../platform/types.js';
+import type { Platform, IommuId } from '../kernel/platform.js';
 import { referencePlatform } from '../platform/reference.js';
 import { withCcGuest, withIommu, withPassthrough } from '../platform/transform.js';
 import { loadScenarioFile as loadScenario } from '../platform/scenario.js';

@@ -4,7 +4,7 @@
 // independent clusters first (./reduce.ts; the argument is in docs/verification.md).
 
 import type { KEvent, KernelModel, Observation, StepResult } from '../kernel/types.js';
-import type { Platform } from '../platform/types.js';
+import type { Platform } from '../kernel/platform.js';
 import type { Variant } from '../kernel/variants.js';
 import { explore } from './explore.js';
 import type { CellResult, DevFacts, InvariantResult, Invariant } from './types.js';

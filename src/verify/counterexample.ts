@@ -5,7 +5,7 @@
 import type { DeviceObs, KEvent, KReturn, KernelModel, Observation } from '../kernel/types.js';
 import { formatEvent } from '../kernel/types.js';
 import type { Variant } from '../kernel/variants.js';
-import type { Platform } from '../platform/types.js';
+import type { Platform } from '../kernel/platform.js';
 
 export interface DevChange {
   readonly dev: string;

@@ -4,7 +4,7 @@
 
 import type { KEvent } from '../kernel/types.js';
 import type { Variant } from '../kernel/variants.js';
-import type { IommuId } from '../platform/types.js';
+import type { IommuId } from '../kernel/platform.js';
 import type { DevFacts, InvariantId } from './types.js';
 
 export interface ExplainRow {

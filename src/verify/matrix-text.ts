@@ -3,7 +3,7 @@
 
 import { parseVariant } from '../kernel/variants.js';
 import { formatEvent } from '../kernel/types.js';
-import type { IommuId } from '../platform/types.js';
+import type { IommuId } from '../kernel/platform.js';
 import { explain } from './explain.js';
 import type { MatrixCell } from './matrix.js';
 import type { InvariantResult } from './types.js';

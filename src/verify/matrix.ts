@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { KernelModel } from '../kernel/types.js';
 import { formatEvent } from '../kernel/types.js';
 import { parseVariant } from '../kernel/variants.js';
-import type { IommuId, Platform } from '../platform/types.js';
+import type { IommuId, Platform } from '../kernel/platform.js';
 import type { PlatformTransforms } from './backend.js';
 import { FALLBACK_TRANSFORMS, loadBackend } from './backend.js';
 import { checkCell } from './check.js';

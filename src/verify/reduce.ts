@@ -10,7 +10,7 @@
 // Every invariant quantifies over single devices or over one group, so it is local to a
 // cluster.
 
-import type { Platform } from '../platform/types.js';
+import type { Platform } from '../kernel/platform.js';
 import { pciDeviceGroups } from '../kernel/iommu/groups.js';
 
 export type Grouping = (p: Platform) => Readonly<Record<string, string>>;

@@ -3,7 +3,7 @@
 // Ids and statements: ../shared/design/VERIFICATION.md ("Invariants", "Semantics the
 // verdicts depend on").
 
-import type { DeviceDesc, Platform } from '../platform/types.js';
+import type { DeviceDesc, Platform } from '../kernel/platform.js';
 import type { Variant } from '../kernel/variants.js';
 import type { KEvent, KReturn, Observation } from '../kernel/types.js';
 

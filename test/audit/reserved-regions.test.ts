@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseReservedRegions, type SysfsNote } from '../../src/platform/sysfs-reader.js';
-import type { ReservedRegionType } from '../../src/platform/types.js';
+import type { ReservedRegionType } from '../../src/kernel/platform.js';
 
 const TYPES: ReservedRegionType[] = ['direct', 'direct-relaxable', 'reserved', 'msi', 'sw-msi'];
 const hex16 = (v: bigint): string => '0x' + v.toString(16).padStart(16, '0');

@@ -1,6 +1,6 @@
 // Small platforms for kernel-model tests, built from plain-data PciFunctions (test/support/pcifn.ts).
-import type { Cmdline, DeviceDesc, DriverDesc, IommuFeatures, IommuId, Platform, ReservedRegion } from '../../src/platform/types.js';
-import { DEFAULT_FEATURES } from '../../src/platform/types.js';
+import type { Cmdline, DeviceDesc, DriverDesc, IommuFeatures, IommuId, Platform, ReservedRegion } from '../../src/kernel/platform.js';
+import { DEFAULT_FEATURES } from '../../src/kernel/platform.js';
 import { kernelModel } from '../../src/kernel/model.js';
 import type { KState } from '../../src/kernel/state.js';
 import { parseEvent, type DeviceObs, type KReturn, type TraceEntry } from '../../src/kernel/types.js';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { pciDeviceGroups } from '../../src/kernel/iommu/groups.js';
 import { pciTopology } from '../../src/kernel/pci/trust.js';
 import { referencePlatform } from '../../src/platform/reference.js';
-import type { DeviceDesc } from '../../src/platform/types.js';
+import type { DeviceDesc } from '../../src/kernel/platform.js';
 import { ACS_ISOLATED, pciFn } from '../support/pcifn.js';
 import { dev, platform, referenceLike, rp } from './pci/fixture.js';
 

@@ -12,7 +12,7 @@ import { kernelModel as m } from '../../src/kernel/model.js';
 import { newTx } from '../../src/kernel/tx.js';
 import { formatEvent } from '../../src/kernel/types.js';
 import { parseVariant, type Variant } from '../../src/kernel/variants.js';
-import type { DeviceDesc, IommuId, Platform } from '../../src/platform/types.js';
+import type { DeviceDesc, IommuId, Platform } from '../../src/kernel/platform.js';
 import { CXL_DEV, PCIEPORT, RMR, VFIO_DRV, endpoint, normal, platform, rootPort } from './fixture.js';
 
 const VARIANTS = [

@@ -2,7 +2,7 @@
 // whether the IOMMU accepts Translated requests, for an ATS-supported trusted device.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IommuFeatures, IommuId } from '../../src/platform/types.js';
+import type { IommuFeatures, IommuId } from '../../src/kernel/platform.js';
 import { CXL_DEV, rootPort, endpoint, platform, run } from './fixture.js';
 
 type Dom = 'blocked' | 'identity' | 'dma';

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { kernelModel } from '../../src/kernel/model.js';
 import { parseVariant } from '../../src/kernel/variants.js';
 import { formatEvent } from '../../src/kernel/types.js';
-import type { IommuId } from '../../src/platform/types.js';
+import type { IommuId } from '../../src/kernel/platform.js';
 import { ATS_DEV, CXL_DEV, PCIEPORT, RMR, VFIO_DRV, endpoint, errno, platform, rootPort, run, single } from './fixture.js';
 
 const IOMMUS: IommuId[] = ['arm-smmu-v3', 'intel', 'intel-legacy', 'amd'];

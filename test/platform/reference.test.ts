@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { referencePlatform } from '../../src/platform/reference.js';
 import { withCcGuest, withIommu, withPassthrough } from '../../src/platform/transform.js';
 import { ACS, PCI_VENDOR_ID_CXL } from '../../src/pci/types.js';
-import type { DeviceDesc } from '../../src/platform/types.js';
+import type { DeviceDesc } from '../../src/kernel/platform.js';
 
 const p = referencePlatform();
 const dev = (n: string): DeviceDesc => {

@@ -11,7 +11,7 @@ import { formatError } from '../../src/platform/errors.js';
 import { loadScenarioFile } from '../../src/platform/scenario.js';
 import { simulate } from '../../src/platform/simulate.js';
 import { withIommu } from '../../src/platform/transform.js';
-import { IOMMU_IDS } from '../../src/platform/types.js';
+import { IOMMU_IDS } from '../../src/kernel/platform.js';
 
 const DIR = fileURLToPath(new URL('../../scenarios/golden/', import.meta.url));
 const FILES = readdirSync(DIR).filter((n) => /^\d\d-.*\.ya?ml$/.test(n)).sort();

@@ -10,7 +10,7 @@ import { parseVariant, type Variant } from '../../src/kernel/variants.js';
 import { referencePlatform } from '../../src/platform/reference.js';
 import { withIommu, withPassthrough } from '../../src/platform/transform.js';
 import { restrict } from '../../src/verify/reduce.js';
-import { IOMMU_IDS, type Platform } from '../../src/platform/types.js';
+import { IOMMU_IDS, type Platform } from '../../src/kernel/platform.js';
 
 function bruteForceClosure(p: Platform, v: Variant): number {
   type S = ReturnType<typeof kernelModel.init>;

@@ -9,8 +9,8 @@ import { withCcGuest, withIommu, withPassthrough } from '../../src/platform/tran
 import type { DeviceObs, KEvent, KReturn } from '../../src/kernel/types.js';
 import { formatEvent, parseEvent } from '../../src/kernel/types.js';
 import { parseVariant } from '../../src/kernel/variants.js';
-import type { IommuId, Platform } from '../../src/platform/types.js';
-import { IOMMU_IDS } from '../../src/platform/types.js';
+import type { IommuId, Platform } from '../../src/kernel/platform.js';
+import { IOMMU_IDS } from '../../src/kernel/platform.js';
 import { checkCell } from '../../src/verify/check.js';
 import { defaultCombinations } from '../../src/verify/combinations.js';
 import { invariantById } from '../../src/verify/invariants/index.js';

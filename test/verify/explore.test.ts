@@ -5,7 +5,7 @@ import { explore } from '../../src/verify/explore.js';
 import { checkCell } from '../../src/verify/check.js';
 import { parseVariant } from '../../src/kernel/variants.js';
 import { kernelModel as toy, rootPort, endpoint, toyPlatform } from './toy-model.js';
-import type { Platform } from '../../src/platform/types.js';
+import type { Platform } from '../../src/kernel/platform.js';
 import { formatEvent } from '../../src/kernel/types.js';
 
 // Die Hard (TLA+ Examples, DieHard.tla): jugs of 3 and 5 gallons; the shortest way to 4

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeviceObs, KEvent, KReturn, Observation } from '../../src/kernel/types.js';
 import { parseVariant } from '../../src/kernel/variants.js';
-import type { Platform } from '../../src/platform/types.js';
+import type { Platform } from '../../src/kernel/platform.js';
 import { INVARIANTS, invariantById } from '../../src/verify/invariants/index.js';
 import { INVARIANT_IDS, makeCtx } from '../../src/verify/types.js';
 import type { Check, InvariantId } from '../../src/verify/types.js';

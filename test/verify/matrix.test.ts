@@ -6,7 +6,7 @@ import { cellsOf, jsonMatrix, runMatrix } from '../../src/verify/matrix.js';
 import { matrixText } from '../../src/verify/matrix-text.js';
 import { EXPLANATIONS, explain } from '../../src/verify/explain.js';
 import { parseVariant } from '../../src/kernel/variants.js';
-import { IOMMU_IDS } from '../../src/platform/types.js';
+import { IOMMU_IDS } from '../../src/kernel/platform.js';
 import { INVARIANT_IDS } from '../../src/verify/types.js';
 import { endpoint, rootPort, toyPlatform } from './toy-model.js';
 

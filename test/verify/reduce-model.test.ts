@@ -6,8 +6,8 @@ import { kernelModel } from '../../src/kernel/model.js';
 import { parseVariant } from '../../src/kernel/variants.js';
 import { referencePlatform } from '../../src/platform/reference.js';
 import { withIommu, withPassthrough } from '../../src/platform/transform.js';
-import { IOMMU_IDS } from '../../src/platform/types.js';
-import type { Platform } from '../../src/platform/types.js';
+import { IOMMU_IDS } from '../../src/kernel/platform.js';
+import type { Platform } from '../../src/kernel/platform.js';
 import { checkCell } from '../../src/verify/check.js';
 import type { CellResult } from '../../src/verify/types.js';
 

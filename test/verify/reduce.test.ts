@@ -6,7 +6,7 @@ import { parseVariant } from '../../src/kernel/variants.js';
 import { checkCell } from '../../src/verify/check.js';
 import { clusters, restrict, splitPorts } from '../../src/verify/reduce.js';
 import { kernelModel as toy, endpoint, rootPort, toyPlatform } from './toy-model.js';
-import type { DeviceDesc } from '../../src/platform/types.js';
+import type { DeviceDesc } from '../../src/kernel/platform.js';
 
 const devices: DeviceDesc[] = [
   rootPort('rp1', '00:01.0'),

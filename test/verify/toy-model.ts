@@ -12,8 +12,8 @@
 //   - MSI: a bound MSI driver works unless its device is 'blocked' on 'arm-smmu-v3'.
 //   - untrusted: the parent is external-facing. Group = own name.
 import type { DeviceObs, KEvent, KernelModel, Observation, StepResult } from '../../src/kernel/types.js';
-import type { DeviceDesc, Platform } from '../../src/platform/types.js';
-import { DEFAULT_FEATURES } from '../../src/platform/types.js';
+import type { DeviceDesc, Platform } from '../../src/kernel/platform.js';
+import { DEFAULT_FEATURES } from '../../src/kernel/platform.js';
 import type { Variant } from '../../src/kernel/variants.js';
 import { pciFn, ACS_ISOLATED } from '../support/pcifn.js';
 

@@ -1,5 +1,5 @@
 // What a bound driver tells the driver core about DMA (R4.23 driver_managed_dma; D9 enum).
-import type { DriverDmaMode } from '../../platform/types.js';
+import type { DriverDmaMode } from '../platform.js';
 import type { Variant } from '../variants.js';
 import type { DevInfo } from '../platform-index.js';
 import type { DevState } from '../state.js';

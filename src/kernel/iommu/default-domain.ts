@@ -1,7 +1,7 @@
 // R4.1–R4.10 drivers/iommu/iommu.c: the global default domain type (iommu_subsys_init,
 // iommu_set_def_domain_type, iommu_dma_setup) and the per-group type
 // (iommu_get_def_domain_type, iommu_get_default_domain_type, R2.6 untrusted override).
-import type { Platform } from '../../platform/types.js';
+import type { Platform } from '../platform.js';
 import type { DefaultType } from '../state.js';
 import { dev, info, log, presentMembers, type Tx } from '../tx.js';
 import type { Errno } from '../types.js';

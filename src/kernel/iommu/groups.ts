@@ -12,7 +12,7 @@
 // `dmaAliasOf` naming a device on another bus has no grouping effect — as in the kernel).
 // R3.7 (SMMUv3 uses pci_device_group for PCI) and R3.8 (one domain per group) are the IOMMU
 // core's business; every Platform device is PCI, so every device is grouped here.
-import type { Platform } from '../../platform/types.js';
+import type { Platform } from '../platform.js';
 import { pciAcsEnabledInfo, pciAcsPathEnabled, REQ_ACS_FLAGS } from '../pci/acs.js';
 import { pciIndex, pciUpstreamInfo, type PciDevInfo } from '../pci/index.js';
 import { dict, lazyRecord } from '../pci/state.js';

@@ -1,12 +1,12 @@
 // The one interface between the IOMMU core model and a vendor driver model, shaped after
 // struct iommu_ops / struct iommu_domain_ops (include/linux/iommu.h; STYLE.md §1). Vendors
 // are reached only through `iommuOps(tx)` (registry.ts) and never import each other.
-import type { IommuId } from '../../platform/types.js';
+import type { IommuId } from '../platform.js';
 import type { DevInfo } from '../platform-index.js';
 import type { DevState } from '../state.js';
 import type { DomainKind, KReturn } from '../types.js';
 import { dev, grp, info, type Tx } from '../tx.js';
-import type { Platform } from '../../platform/types.js';
+import type { Platform } from '../platform.js';
 import type { Variant } from '../variants.js';
 import type { Profile } from '../profiles.js';
 

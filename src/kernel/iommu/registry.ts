@@ -1,5 +1,5 @@
 // One registry maps platform.iommu to its IommuOps (STYLE.md §1 "one registry").
-import type { Platform } from '../../platform/types.js';
+import type { Platform } from '../platform.js';
 import { amdOps } from './drivers/amd.js';
 import { armSmmuOps } from './drivers/arm-smmu-v3.js';
 import { intelOps } from './drivers/intel.js';

@@ -16,7 +16,7 @@
 //   anything else -> true. Device-specific quirks (pci_dev_specific_acs_enabled) are not
 //   modelled.
 import { ACS } from '../../pci/types.js';
-import type { Platform } from '../../platform/types.js';
+import type { Platform } from '../platform.js';
 import { pciDev, pciIndex, type PciDevInfo } from './index.js';
 import { pciTrust } from './trust.js';
 

@@ -7,7 +7,7 @@
 //
 // Usable without a Platform: `dmagate audit` calls pciAtsAlwaysOn on raw decoded functions.
 import { PCI_VENDOR_ID_CXL, type PciFunction } from '../../pci/types.js';
-import type { Platform } from '../../platform/types.js';
+import type { Platform } from '../platform.js';
 import { pciDev } from './index.js';
 import { pciDevUntrusted } from './trust.js';
 

@@ -2,7 +2,7 @@
 // Checked against drivers/pci/ats.c of nicolinc/iommufd @ 9e01e6d3 (v7.0-based mainline
 // body); every branch below matches that source line for line. PRI lives in ./pri.ts,
 // PASID in ./pasid.ts; both are re-exported here so callers import one module.
-import type { Platform } from '../../platform/types.js';
+import type { Platform } from '../platform.js';
 import type { Errno, TraceEntry } from '../types.js';
 import { pciDev, type PciDevInfo } from './index.js';
 import { pciDevState, withPciDev, type PciOut, type PciStates } from './state.js';

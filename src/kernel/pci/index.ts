@@ -6,7 +6,7 @@
 // kept in arrays by `order`, not in name-keyed records (100,000 keys cost seconds of hashing
 // and GC at that size; bench/model-bench.ts).
 import type { PcieDevicePortType } from '../../pci/types.js';
-import type { DeviceDesc, Platform } from '../../platform/types.js';
+import type { DeviceDesc, Platform } from '../platform.js';
 import { nameIndex, type NameIndex } from '../name-index.js';
 
 /** What the PCI rules read about one function, resolved once per Platform. */

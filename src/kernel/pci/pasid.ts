@@ -3,7 +3,7 @@
 // Checked against nicolinc/iommufd @ 9e01e6d3 drivers/pci/ats.c and the mainline patch
 // "PCI: Store # of supported End-End TLP Prefixes" (eetlp_prefix_path -> eetlp_prefix_max).
 import { ACS } from '../../pci/types.js';
-import type { Platform } from '../../platform/types.js';
+import type { Platform } from '../platform.js';
 import type { Errno, TraceEntry } from '../types.js';
 import { pciAcsPathEnabled } from './acs.js';
 import { pciDev, pciIndex, type PciDevInfo } from './index.js';

@@ -1,7 +1,7 @@
 // R1.25a–e drivers/pci/ats.c: PRI (pci_pri_init, pci_enable_pri, pci_disable_pri,
 // pci_reset_pri, pci_pri_supported, pci_prg_resp_pasid_required). Checked against
 // nicolinc/iommufd @ 9e01e6d3 drivers/pci/ats.c. VFs share the PF's PRI.
-import type { Platform } from '../../platform/types.js';
+import type { Platform } from '../platform.js';
 import type { TraceEntry } from '../types.js';
 import { pciDev } from './index.js';
 import { pciDevState, withPciDev, type PciOut, type PciStates } from './state.js';

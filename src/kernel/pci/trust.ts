@@ -21,7 +21,7 @@
 //   endpoint directly under the root port) is *not* directly under, hence tunneled.
 // - Before v6.13 (option `form: 'pre-v6.13'`): untrusted iff parent untrusted or parent
 //   external_facing; removable iff parent removable or parent external_facing.
-import type { Platform } from '../../platform/types.js';
+import type { Platform } from '../platform.js';
 import { pciIndex, pcieFindRootPort, pciUpstreamInfo, type PciDevInfo, type PciIndex } from './index.js';
 import { dict, lazyRecord } from './state.js';
 

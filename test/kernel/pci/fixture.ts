@@ -1,7 +1,7 @@
 // Test platforms for the PCI-level model: plain DeviceDesc/Platform data built from
 // test/support/pcifn.ts, independent of the scenario loader.
 import type { PciFunction } from '../../../src/pci/types.js';
-import { DEFAULT_FEATURES, type DeviceDesc, type IommuId, type Platform } from '../../../src/platform/types.js';
+import { DEFAULT_FEATURES, type DeviceDesc, type IommuId, type Platform } from '../../../src/kernel/platform.js';
 import { ACS_ISOLATED, pciFn, type FnOpts } from '../../support/pcifn.js';
 
 export interface DevOpts extends FnOpts {
