@@ -5,10 +5,11 @@ import type { IommuId, Platform } from '../kernel/platform.js';
 import { BackendMissing, loadBackend, loadScenarioFile } from '../verify/backend.js';
 import { selectInvariants, INVARIANTS } from '../verify/invariants/index.js';
 import type { SetExit } from './commands.js';
+import { InputError } from '../util/errors.js';
 
 export const EXIT_BAD_INPUT = 2;
 
-export class InputError extends Error {}
+export { InputError } from '../util/errors.js';
 
 export function parseCount(flag: string, s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
