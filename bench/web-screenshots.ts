@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, noBrowser, startServer } from '../test/web/support/browser.js';
 import { bundledPath } from '../src/platform/package-root.js';
+import { auditHost } from '../src/platform/sysfs-audit.js';
+import { readSysfs } from '../src/platform/sysfs-reader.js';
 
 if (noBrowser) {
   console.error(noBrowser);
@@ -11,7 +13,8 @@ if (noBrowser) {
 }
 const out = bundledPath('docs', 'screenshots');
 mkdirSync(out, { recursive: true });
-const { url, server } = await startServer();
+// The Host view shows this machine's audit, as `dmagate serve` does on Linux.
+const { url, server } = await startServer(() => ({ json: JSON.stringify(auditHost(readSysfs('/'))) }));
 const b = await launch();
 const page = await b.ctx.newPage();
 const shots: [string, string, string][] = [
@@ -26,7 +29,7 @@ for (const [name, hash, sel] of shots) {
   await page.waitForSelector(sel, { timeout: 60_000 });
   if (name === 'host') await page.waitForSelector('[data-testid=audit], [data-testid=host-absent]', { timeout: 30_000 });
   const file = join(out, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: name !== 'matrix' || true });
+  await page.screenshot({ path: file, fullPage: true });
   console.log(`wrote ${file}`);
 }
 await b.close();

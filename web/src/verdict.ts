@@ -18,15 +18,16 @@ export function families(c: MatrixCell): { sec: number; fun: number; adv: number
   return f;
 }
 
-/** CSS class and label of a whole cell. */
+/** CSS class and label of a whole cell: the shade grows with the number of violated
+ * invariants (one hue, lighter to darker, so it reads in greyscale too); the label names
+ * them by family (S sec, F fun, A adv). */
 export function cellLook(c: MatrixCell): { cls: string; label: string } {
   const f = families(c);
   const k = counts(c);
-  if (k.inconclusive > 0 && f.sec + f.fun + f.adv === 0) return { cls: 'v-inc', label: `? ${k.inconclusive}` };
-  if (f.sec > 0) return { cls: 'v-sec', label: `S${f.sec}${f.fun ? ` F${f.fun}` : ''}${f.adv ? ` A${f.adv}` : ''}` };
-  if (f.fun > 0) return { cls: 'v-fun', label: `F${f.fun}${f.adv ? ` A${f.adv}` : ''}` };
-  if (f.adv > 0) return { cls: 'v-adv', label: `A${f.adv}` };
-  return { cls: 'v-ok', label: 'ok' };
+  const n = f.sec + f.fun + f.adv;
+  if (n === 0) return k.inconclusive > 0 ? { cls: 'v-inc', label: `? ${k.inconclusive}` } : { cls: 'v-ok', label: 'ok' };
+  const label = [f.sec ? `S${f.sec}` : '', f.fun ? `F${f.fun}` : '', f.adv ? `A${f.adv}` : ''].filter((x) => x !== '').join(' ');
+  return { cls: `v-n${Math.min(4, Math.ceil(n / 2))}`, label };
 }
 
 /** CSS class and label of one invariant's verdict. */

@@ -89,8 +89,9 @@ export function CellView({ l, store, route }: { l: Loaded; store: MatrixStore; r
             trail (as <code>verify --json</code>):{' '}
           </p>
           <ol class="trail" data-testid="trail">
-            {(openR.trace ?? []).map((e) => (
+            {(openR.trace ?? []).map((e, i) => (
               <li>
+                <span class="n">{i + 1}.</span>
                 <a href={eventDoc(l)}>{formatEvent(e)}</a>
               </li>
             ))}

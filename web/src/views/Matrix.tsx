@@ -132,8 +132,10 @@ export function MatrixView({ l, store, route }: { l: Loaded; store: MatrixStore;
         </tbody>
       </table>
       <p class="legend">
-        <span class="cell v-sec">S2 F1</span> security (S), functional (F), advisory (A) invariants violated · <span class="cell v-fun">F1</span> functional/advisory only ·{' '}
-        <span class="cell v-adv">A1</span> advisory only · <span class="cell v-ok">ok</span> nothing violated · <span class="cell v-inc">?</span> a bound was hit. Click a cell for its counterexamples.
+        Label: violated invariants by family — S security, F functional, A advisory; shade: how many (<span class="cell v-n1">1–2</span>
+        <span class="cell v-n2">3–4</span> <span class="cell v-n3">5–6</span> <span class="cell v-n4">7+</span>), <span class="cell v-ok">ok</span> none,{' '}
+        <span class="cell v-inc">?</span> a bound was hit. With an invariant chosen: <span class="cell v-sec">VIOL</span> <span class="cell v-ok">holds</span>{' '}
+        <span class="cell v-vac">vac</span> (vacuously) <span class="cell v-na">n/a</span>. Click a cell for its counterexamples.
       </p>
     </section>
   );

@@ -63,6 +63,13 @@ export function TopologyView({ l, timeline, route }: { l: Loaded; timeline: Time
   const obs = obsAt(t, n);
   const desc = new Map(t.platform.devices.map((d) => [d.name, d]));
   const groups = t.groups;
+  // The kernel numbers groups as the IOMMU probes devices (iommu_group_alloc), so a group's
+  // id is the observed one once a member is probed; before that it has none yet.
+  const groupLabel = (g: string, nodes: Node[]): string => {
+    const live = nodes.map((nd) => obs.devices[nd.name]?.group).find((x) => x !== null && x !== undefined);
+    const size = groups.members[g]?.length ?? 0;
+    return `IOMMU group ${live ?? '(not allocated yet)'}${size > 1 ? ` · ${size} members` : ''}`;
+  };
   return (
     <section class="topology">
       <CellPicker l={l} route={route} />
@@ -75,10 +82,7 @@ export function TopologyView({ l, timeline, route }: { l: Loaded; timeline: Time
           <div class="tree" data-root={tree[0].name}>
             {runs(tree, groups.groupOf).map((run) => (
               <div class="group" data-group={run.group} title={`IOMMU group ${run.group}: ${(groups.members[run.group] ?? []).join(', ')}`}>
-                <span class="glabel">
-                  group {run.group}
-                  {(groups.members[run.group]?.length ?? 0) > 1 ? ` (${groups.members[run.group].length} members)` : ''}
-                </span>
+                <span class="glabel">{groupLabel(run.group, run.nodes)}</span>
                 {run.nodes.map((nd) => {
                   const o = obs.devices[nd.name];
                   const d = desc.get(nd.name)!;
