@@ -12,6 +12,8 @@ import type { Server } from 'node:http';
 import { createDmagateServer, listen } from '../../src/web/server.js';
 import { safeSegments } from '../../src/web/static-path.js';
 import { makeFakeSysfs } from '../support/fake-sysfs.js';
+import fc from 'fast-check';
+import { resolve as resolvePath, sep } from 'node:path';
 
 const CHILD = new URL('./serve-child.ts', import.meta.url).pathname;
 const SECRET = 'SECRET-OUTSIDE-THE-ASSETS';
@@ -98,6 +100,21 @@ describe('server: paths', () => {
     assert.deepEqual(safeSegments('/assets/app.js?x=1'), { ok: true, segments: ['assets', 'app.js'] });
     for (const p of ['/a/../b', '/%2e%2e/', '/a%2fb', '/a\\b', '/a%5cb', '/a%00', '/a/%2e/b', 'x', '/%zz']) assert.equal(safeSegments(p).ok, false, p);
     assert.equal((safeSegments('/' + 'a'.repeat(3000)) as { status: number }).status, 414);
+  });
+
+  it('path checks, fuzzed: an accepted path never leaves the root, whatever the encoding', () => {
+    const piece = fc.constantFrom('..', '.', '%2e', '%2E%2e', '%2f', '%5c', '\\', '%00', '/', 'a', 'assets', 'app.js', '%', '%25', '~', ' ', '%c0%ae');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+        const url = '/' + parts.join('');
+        const r = safeSegments(url);
+        if (!r.ok) return true;
+        const root = '/srv/root';
+        const p = resolvePath(root, ...r.segments);
+        return (p === root || p.startsWith(root + sep)) && r.segments.every((x) => x !== '..' && x !== '.' && !x.includes('\\') && !x.includes('\0'));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('is read-only: other methods get 405; request bodies 413', async () => {
