@@ -24,7 +24,8 @@ export function parseRoute(hash: string, l: Loaded): Route {
   const dflt: Route =
     start.kind === 'cell'
       ? { view: 'cell', iommu: start.iommu, variant: start.variant, passthrough: start.passthrough, ccGuest: start.ccGuest }
-      : { view: 'matrix', iommu: l.platform.iommu, variant: first?.variant ?? 'mainline', passthrough: false, ccGuest: first?.ccGuest ?? false };
+      : // the scenario's own cell: its IOMMU, variant, passthrough and CC guest (the Timeline runs its events there)
+        { view: 'matrix', iommu: l.platform.iommu, variant: l.payload.scenario.variantText || (first?.variant ?? 'mainline'), passthrough: l.platform.cmdline.passthrough ?? false, ccGuest: l.platform.ccGuest };
   if (!m || !(VIEWS as readonly string[]).includes(m[1])) return dflt;
   const q = new URLSearchParams(m[2] ?? '');
   const iommu = (q.get('iommu') as IommuId | null) ?? dflt.iommu;
