@@ -13,7 +13,8 @@ import { defaultCombinationLines } from '../../../src/cli/serve.js';
 import { IOMMU_IDS } from '../../../src/kernel/platform.js';
 import { bundledPath } from '../../../src/platform/package-root.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; DMAGATE_CHROMIUM overrides the path (e.g. to check that the tests skip). */
+export const CHROMIUM = process.env.DMAGATE_CHROMIUM ?? '/usr/bin/chromium';
 
 /** A reason to skip browser tests, or false. */
 export const noBrowser: string | false = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (apt-get install chromium; .ci/run installs it): browser tests skipped`;
