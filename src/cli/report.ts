@@ -8,11 +8,10 @@ import { parseVariant } from '../kernel/variants.js';
 import { parseCombinations } from '../verify/combinations.js';
 import { buildPayload } from '../web/payload.js';
 import type { StartView } from '../web/payload.js';
-import { assetsDir, docsFileUrl, pageScenario } from '../web/page.js';
+import { assetsDir, defaultCombinationLines, docsFileUrl, pageScenario } from '../web/page.js';
 import { selfContainedHtml } from '../web/report.js';
 import type { SetExit } from './commands.js';
 import { guarded, InputError, parseIommu } from './options.js';
-import { defaultCombinationLines } from './serve.js';
 
 interface ReportOpts {
   html?: string;

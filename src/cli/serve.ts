@@ -4,9 +4,8 @@ import type { Command } from 'commander';
 import { IOMMU_IDS } from '../kernel/platform.js';
 import { auditHost } from '../platform/sysfs-audit.js';
 import { readSysfs } from '../platform/sysfs-reader.js';
-import { DEFAULT_COMBINATIONS_TEXT } from '../verify/combinations.js';
 import { buildPayload } from '../web/payload.js';
-import { assetsDir, docsDir, pageScenario } from '../web/page.js';
+import { assetsDir, defaultCombinationLines, docsDir, pageScenario } from '../web/page.js';
 import { createDmagateServer, isLoopback, listen } from '../web/server.js';
 import type { SetExit } from './commands.js';
 import { guarded, InputError } from './options.js';
@@ -24,11 +23,6 @@ function parsePort(s: string | undefined): number {
   if (s === undefined) return DEFAULT_PORT;
   if (!/^[0-9]+$/.test(s) || Number(s) > 65535) throw new InputError(`--port wants 0..65535, got "${s}"`);
   return Number(s);
-}
-
-/** Lines of combinations, as the page's matrix rows. */
-export function defaultCombinationLines(): string[] {
-  return DEFAULT_COMBINATIONS_TEXT.split('\n').filter((l) => l.trim() !== '');
 }
 
 export function register(program: Command, setExit: SetExit): void {

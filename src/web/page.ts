@@ -11,6 +11,7 @@ import { bundledPath } from '../platform/package-root.js';
 import { referenceScenario } from '../platform/reference.js';
 import { loadScenarioFile } from '../platform/scenario.js';
 import { InputError } from '../util/errors.js';
+import { DEFAULT_COMBINATIONS_TEXT } from '../verify/combinations.js';
 
 export interface PageScenario {
   readonly name: string;
@@ -48,4 +49,9 @@ export function docsDir(): string {
 /** docs/ as a file:// URL with a trailing slash (links in a report). */
 export function docsFileUrl(): string {
   return pathToFileURL(docsDir()).href.replace(/\/?$/, '/');
+}
+
+/** VERIFICATION.md's default combinations, one line each (`[cc-guest] …`): the matrix rows. */
+export function defaultCombinationLines(): string[] {
+  return DEFAULT_COMBINATIONS_TEXT.split('\n').filter((l) => l.trim() !== '');
 }

@@ -8,8 +8,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import type { Server } from 'node:http';
 import { createDmagateServer, listen } from '../../../src/web/server.js';
 import { buildPayload } from '../../../src/web/payload.js';
-import { docsDir, pageScenario } from '../../../src/web/page.js';
-import { defaultCombinationLines } from '../../../src/cli/serve.js';
+import { defaultCombinationLines, docsDir, pageScenario } from '../../../src/web/page.js';
 import { IOMMU_IDS } from '../../../src/kernel/platform.js';
 import { bundledPath } from '../../../src/platform/package-root.js';
 
