@@ -13,9 +13,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
 import { InputError } from '../util/errors.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FOUND = 1;
-export const EXIT_TROUBLE = 2;
+import { EXIT_BAD_INPUT as EXIT_TROUBLE, EXIT_OK } from './exit.js';
 
 /** package.json's version; src/cli/ and dist/cli/ are both two levels below it. */
 export function packageVersion(): string {

@@ -13,7 +13,7 @@ import { invariantCode } from '../verify/invariant-codes.js';
 import { makeCtx } from '../verify/types.js';
 import type { InvariantId } from '../verify/types.js';
 import { InputError } from '../util/errors.js';
-import { resolveInvariants } from './options.js';
+import { resolveInvariants } from './select.js';
 
 export interface Counterexample {
   /** Where it was read from ("-" for stdin). */

@@ -18,7 +18,9 @@ import type { SetExit } from './commands.js';
 import { formatBdf, parseBdf } from '../pci/bdf.js';
 import { didYouMean } from '../util/suggest.js';
 import { termSafe } from '../util/term.js';
-import { collectList, EXIT_BAD_INPUT, EXIT_FOUND, InputError } from './options.js';
+import { collectList } from './select.js';
+import { EXIT_BAD_INPUT, EXIT_FOUND } from './exit.js';
+import { InputError } from '../util/errors.js';
 import { checkReproduction, parseCounterexample, readTraceSource } from './replay.js';
 import type { Counterexample, Reproduction } from './replay.js';
 
