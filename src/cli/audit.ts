@@ -9,6 +9,7 @@ import { didYouMean } from '../util/suggest.js';
 import { termSafe } from '../util/term.js';
 import { readSysfs } from '../platform/sysfs-reader.js';
 import type { SetExit } from './commands.js';
+import { AUDIT_FAIL_ON, DEFAULT_AUDIT_FAIL_ON, SEVERITIES } from './audit-levels.js';
 import { guardedBy } from './exit.js';
 
 export interface AuditOptions {
@@ -23,10 +24,7 @@ export interface AuditOptions {
   readonly failOn?: string;
 }
 
-/** Severities from most to least severe; --fail-on takes one of them or "never". */
-export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low', 'info'];
-export const AUDIT_FAIL_ON = [...SEVERITIES, 'never'] as const;
-export const DEFAULT_AUDIT_FAIL_ON = 'high';
+export { AUDIT_FAIL_ON, DEFAULT_AUDIT_FAIL_ON, SEVERITIES } from './audit-levels.js';
 
 /** True when a finding is at or above `level` (never, for "never"). */
 export function auditFails(findings: readonly Finding[], level: string): boolean {
