@@ -58,4 +58,4 @@ export function failsOn(level: VerdictFailOn, results: Iterable<InvariantResult>
 }
 
 export const VERDICT_FAIL_ON_HELP =
-  'exit 1 when a verdict is at least this bad: violated (default), inconclusive (violated or a bound was hit), never';
+  'exit 1 when a verdict is at least this bad: violated, inconclusive (violated or a bound was hit), never';
