@@ -1,6 +1,7 @@
 // man/dmagate.1, generated from the commander program (`npm run man`): every command's
 // synopsis, description, options and after-help text (examples, exit status), so the page
 // says what --help says. A test fails when the checked-in page is stale.
+import type { EventEmitter } from 'node:events';
 import type { Command, Option } from 'commander';
 
 /** Roff-escapes one line of text (backslashes, leading control characters, hyphens). */
@@ -16,7 +17,9 @@ function neutral(s: string): string {
 
 function afterHelp(c: Command): string {
   let buf = '';
-  c.emit('afterHelp', { error: false, command: c, write: (s: string) => (buf += s) });
+  // commander's Command is an EventEmitter (addHelpText registers an 'afterHelp' listener);
+  // its type declarations do not say so.
+  (c as unknown as EventEmitter).emit('afterHelp', { error: false, command: c, write: (s: string) => (buf += s) });
   return neutral(buf).replace(/^\n+/, '').trimEnd();
 }
 
