@@ -4,9 +4,13 @@
 import type { EventEmitter } from 'node:events';
 import type { Command, Option } from 'commander';
 
-/** Roff-escapes one line of text (backslashes, leading control characters, hyphens). */
+/** Roff-escapes one line of text (backslashes, leading control characters, hyphens; other
+ * than ASCII as groff's \\[uXXXX], so the page renders without a preprocessor). */
 export function roff(s: string): string {
-  const t = s.replace(/\\/g, '\\e').replace(/-/g, '\\-');
+  const t = s
+    .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .replace(/[^\x00-\x7f]/gu, (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
   return /^[.']/.test(t) ? `\\&${t}` : t;
 }
 
