@@ -106,3 +106,9 @@ test('dmagate completion bash is the generated script', () => {
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, bashCompletion(program));
 });
+
+test('docs/verification.md lists the default combinations exactly (matrix --help points there)', async () => {
+  const { DEFAULT_COMBINATIONS_TEXT } = await import('../../src/verify/combinations.js');
+  const doc = readFileSync(join(REPO, 'docs/verification.md'), 'utf8');
+  assert.ok(doc.includes('```\n' + DEFAULT_COMBINATIONS_TEXT.trim() + '\n```'));
+});
