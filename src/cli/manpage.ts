@@ -5,7 +5,7 @@ import type { EventEmitter } from 'node:events';
 import type { Command, Option } from 'commander';
 
 /** Roff-escapes one line of text (backslashes, leading control characters, hyphens; other
- * than ASCII as groff's \\[uXXXX], so the page renders without a preprocessor). */
+ * than ASCII as groff's \[uXXXX], so the page renders without a preprocessor). */
 export function roff(s: string): string {
   const t = s
     .replace(/\\/g, '\\e')

@@ -130,3 +130,9 @@ test('progress: nothing unless stderr is a TTY; on one, nothing in the first sec
   p.done();
   assert.equal(writes.at(-1), '\r\x1b[K');
 });
+
+test('no option of any command is variadic (a variadic option would swallow the positional after it)', async () => {
+  const { buildProgram } = await import('../../src/cli/main.js');
+  const program = await buildProgram();
+  for (const c of program.commands) for (const o of c.options) assert.equal(o.variadic, false, `${c.name()} ${o.flags}`);
+});
