@@ -9,7 +9,9 @@ import { parseEvent } from '../kernel/types.js';
 import type { Variant } from '../kernel/variants.js';
 import { parseVariant } from '../kernel/variants.js';
 import { invariantById } from '../verify/invariants/index.js';
-import { invariantCode } from '../verify/invariant-codes.js';
+import { invariantCode, invariantOf } from '../verify/invariant-codes.js';
+import { INVARIANT_IDS } from '../verify/types.js';
+import { didYouMean } from '../util/suggest.js';
 import { makeCtx } from '../verify/types.js';
 import type { InvariantId } from '../verify/types.js';
 import { InputError } from '../util/errors.js';
@@ -55,8 +57,9 @@ export function parseCounterexample(text: string, source: string, pick?: readonl
     if (!isRec(c) || !isRec(c.results)) throw new InputError(`${where}: ${at}results is missing (expected the output of dmagate verify --json)`);
     for (const [id, r] of Object.entries(c.results)) {
       if (!isRec(r) || r.verdict !== 'violated') continue;
-      const inv = resolveInvariants([id])?.[0];
-      if (inv === undefined || (wanted !== undefined && !wanted.includes(inv))) continue;
+      const inv = invariantOf(id);
+      if (inv === undefined) throw new InputError(`${where}: ${at}results: unknown invariant "${id}"${didYouMean(id, INVARIANT_IDS)}`);
+      if (wanted !== undefined && !wanted.includes(inv)) continue;
       if (!Array.isArray(r.trace)) throw new InputError(`${where}: ${at}results["${id}"].trace is missing`);
       found.push({ cell: c, at, id: inv, trace: r.trace });
     }

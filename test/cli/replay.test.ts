@@ -92,4 +92,27 @@ test('parseCounterexample rejects malformed cells with the key at fault', () => 
   assert.throws(() => parseCounterexample('{"results": {"fun.msi-works": {"verdict": "violated", "trace": []}}}', 'x.json'), /iommu is missing/);
   assert.throws(() => parseCounterexample('{"iommu": "amd", "passthrough": false, "ccGuest": false, "variant": "mainline", "results": {"fun.msi-works": {"verdict": "violated", "trace": ["bnid(x)"]}}}', 'x.json'), /trace\[0\].*did you mean "bind"/);
   assert.throws(() => parseCounterexample('[1]', 'x.json'), /results is missing/);
+  assert.throws(() => parseCounterexample('{"results": {"fun.msi-wroks": {"verdict": "violated", "trace": []}}}', 'x.json'), /--trace x\.json: results: unknown invariant "fun\.msi-wroks" \(did you mean "fun\.msi-works"\?\)/);
+});
+
+test('parseCounterexample on arbitrary JSON and on mutated counterexamples: a result or an InputError, never another exception', async () => {
+  const fc = (await import('fast-check')).default;
+  const { InputError } = await import('../../src/util/errors.js');
+  const real = JSON.parse(cexRun.out) as Record<string, unknown>;
+  const ok = (text: string, pick?: string[]): boolean => {
+    try {
+      parseCounterexample(text, 'fuzz.json', pick);
+      return true;
+    } catch (e) {
+      return e instanceof InputError;
+    }
+  };
+  fc.assert(fc.property(fc.jsonValue(), (v) => ok(JSON.stringify(v))), { numRuns: 300 });
+  fc.assert(fc.property(fc.string(), (s) => ok(s)), { numRuns: 200 });
+  // Replace one top-level field or one result by arbitrary JSON.
+  const keys = Object.keys(real);
+  fc.assert(
+    fc.property(fc.constantFrom(...keys), fc.jsonValue(), fc.constantFrom(undefined, ['F1'], ['S4']), (k, v, pick) => ok(JSON.stringify({ ...real, [k]: v }), pick)),
+    { numRuns: 300 },
+  );
 });
