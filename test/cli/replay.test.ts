@@ -99,7 +99,7 @@ test('parseCounterexample on arbitrary JSON and on mutated counterexamples: a re
   const fc = (await import('fast-check')).default;
   const { InputError } = await import('../../src/util/errors.js');
   const real = JSON.parse(cexRun.out) as Record<string, unknown>;
-  const ok = (text: string, pick?: string[]): boolean => {
+  const ok = (text: string, pick?: readonly string[]): boolean => {
     try {
       parseCounterexample(text, 'fuzz.json', pick);
       return true;
