@@ -2,6 +2,8 @@
 import { IOMMU_IDS } from '../kernel/platform.js';
 import type { IommuId, Platform } from '../kernel/platform.js';
 import { BackendMissing, loadBackend, loadScenarioFile } from '../verify/backend.js';
+import { existsSync } from 'node:fs';
+import { invariantOf } from '../verify/invariant-codes.js';
 import { resolveInvariants } from './select.js';
 import type { SetExit } from './commands.js';
 import { InputError } from '../util/errors.js';
@@ -31,6 +33,12 @@ export async function basePlatform(file: string | undefined): Promise<{ platform
     const b = await loadBackend();
     const p = b.referencePlatform();
     return { platform: p, name: p.name };
+  }
+  if (!existsSync(file)) {
+    // The old variadic syntax (`--iommu intel amd`, `--invariant S1 F2`) leaves the second
+    // value here: say how lists are written now.
+    if ((IOMMU_IDS as readonly string[]).includes(file)) throw new InputError(`no scenario file "${file}": to give several IOMMUs, separate them with commas or repeat the option (--iommu a,${file})`);
+    if (invariantOf(file) !== undefined) throw new InputError(`no scenario file "${file}": to give several invariants, separate them with commas or repeat the option (--invariant a,${file})`);
   }
   const r = await loadScenarioFile(file);
   if ('errors' in r) throw new InputError(r.errors.join('\n'));

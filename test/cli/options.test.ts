@@ -50,6 +50,8 @@ const RUNS: Record<string, string[]> = {
   mermaid1: ['verify', '--iommu', 'arm-smmu-v3', '--variant', 'boot-dma-security,park=blocked', '--invariant', 'F2,S1', '--format', 'mermaid'],
   mermaidMany: ['verify', '--iommu', 'arm-smmu-v3', '--passthrough', '--invariant', 'F1,F2,S4', '--format', 'mermaid'],
   list: ['verify', '--list-invariants'],
+  oldIommuSyntax: ['matrix', '--iommu', 'arm-smmu-v3', 'intel'],
+  oldInvariantSyntax: ['verify', '--invariant', 'S1', 'F2'],
 };
 const keys = Object.keys(RUNS);
 const all = clis(keys.map((k) => RUNS[k]));
@@ -135,4 +137,11 @@ test('no option of any command is variadic (a variadic option would swallow the 
   const { buildProgram } = await import('../../src/cli/main.js');
   const program = await buildProgram();
   for (const c of program.commands) for (const o of c.options) assert.equal(o.variadic, false, `${c.name()} ${o.flags}`);
+});
+
+test('the old variadic syntax (--iommu a b, --invariant a b) gets an error saying how lists are written now', () => {
+  assert.equal(r.oldIommuSyntax.code, 2);
+  assert.match(r.oldIommuSyntax.err, /no scenario file "intel": .*--iommu a,intel/);
+  assert.equal(r.oldInvariantSyntax.code, 2);
+  assert.match(r.oldInvariantSyntax.err, /no scenario file "F2": .*--invariant a,F2/);
 });
