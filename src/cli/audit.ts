@@ -4,9 +4,13 @@ import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { exportScenario } from '../platform/sysfs-export.js';
 import { IOMMU_IDS, type IommuId } from '../kernel/platform.js';
-import { auditHost, type AuditedFunction, type AuditReport, type CapState, type Finding } from '../platform/sysfs-audit.js';
+import { auditHost, type AuditedFunction, type AuditReport, type CapState, type Finding, type Severity } from '../platform/sysfs-audit.js';
+import { didYouMean } from '../util/suggest.js';
+import { termSafe } from '../util/term.js';
 import { readSysfs } from '../platform/sysfs-reader.js';
 import type { SetExit } from './commands.js';
+import { AUDIT_FAIL_ON, DEFAULT_AUDIT_FAIL_ON, SEVERITIES } from './audit-levels.js';
+import { guardedBy } from './exit.js';
 
 export interface AuditOptions {
   readonly sysfs?: string;
@@ -16,6 +20,41 @@ export interface AuditOptions {
   readonly exportScenario?: string;
   /** IOMMU vendor for the export when sys/class/iommu does not tell. */
   readonly iommu?: string;
+  /** Lowest severity that makes the exit status 1 (default high); "never": always 0. */
+  readonly failOn?: string;
+}
+
+export { AUDIT_FAIL_ON, DEFAULT_AUDIT_FAIL_ON, SEVERITIES } from './audit-levels.js';
+
+/** True when a finding is at or above `level` (never, for "never"). */
+export function auditFails(findings: readonly Finding[], level: string): boolean {
+  const k = SEVERITIES.indexOf(level as Severity);
+  if (k < 0) return false;
+  return findings.some((f) => SEVERITIES.indexOf(f.severity) <= k);
+}
+
+/** `audit --json` in the naming scheme of docs/json.md: a PCI function carries \`bdf\`
+ * (with domain), \`vendor\`/\`device\` as 4-hex strings and \`class\` as 6-hex; a finding
+ * names its function by \`bdf\`. (Renamed from the report's name/id/classCode and the
+ * finding's device; no contract fixed those.) */
+export function auditJson(rep: AuditReport): unknown {
+  return {
+    root: rep.root,
+    iommu: rep.iommu,
+    cmdline: rep.cmdline,
+    pciBus: rep.pciBus,
+    functions: rep.functions.map((f) => {
+      const { name, id, classCode, ...rest } = f;
+      const [vendor, device] = id === null ? [null, null] : id.split(':');
+      return { bdf: name, vendor, device, class: classCode === null ? null : classCode.replace(/^0x/i, '').toLowerCase(), ...rest };
+    }),
+    groups: rep.groups,
+    findings: rep.findings.map((x) => {
+      const { device, ...rest } = x;
+      return { ...rest, bdf: device };
+    }),
+    notes: rep.notes,
+  };
 }
 
 /** "01:00.0" / "0000:01:00.0" -> "0000:01:00.0"; null when it is not a PCI address. */
@@ -56,12 +95,12 @@ function table(rows: string[][]): string {
 
 function findingLine(x: Finding): string {
   const where = x.device ?? (x.group !== undefined ? `group ${x.group}` : 'host');
-  return `  ${x.severity.toUpperCase().padEnd(6)} ${x.id} [${x.rule}] ${where}: ${x.message}`;
+  return termSafe(`  ${x.severity.toUpperCase().padEnd(6)} ${x.id} [${x.rule}] ${where}: ${x.message}`);
 }
 
 export function formatAudit(rep: AuditReport): string {
   const out: string[] = [];
-  out.push(`dmagate audit of ${rep.root} (read-only)`);
+  out.push(`dmagate audit of ${termSafe(rep.root)} (read-only)`);
   out.push(`IOMMU: ${rep.iommu.summary}`);
   out.push(`kernel command line: ${rep.cmdline.raw === null ? 'not available' : rep.cmdline.noats ? 'pci=noats (ATS disabled globally, R1.1)' : 'no pci=noats'}`);
   if (!rep.pciBus) out.push('no PCI bus in sysfs (sys/bus/pci/devices is absent): nothing to audit');
@@ -83,7 +122,7 @@ export function formatAudit(rep: AuditReport): string {
         f.alwaysOn ? `${f.alwaysOn.value ? 'yes' : 'no'} (${f.alwaysOn.rule})` : '?',
       ]);
     }
-    out.push(table(rows));
+    out.push(table(rows.map((r) => r.map(termSafe))));
     out.push('ATS/PASID/PRI: ON enabled, off present but disabled, - absent, ? unknown (config not readable past the header); * a VF.');
     out.push('GROUP:TYPE: IOMMU group and its default domain type (sysfs shows the default, not a VFIO-owned current domain); (xN) N members.');
     out.push('untrusted? approximates the kernel\'s untrusted flag from `removable` (no sysfs attribute exists for it).');
@@ -97,7 +136,7 @@ export function formatAudit(rep: AuditReport): string {
   }
   out.push('', rep.findings.length === 0 ? 'Findings: none' : `Findings (${rep.findings.length}):`);
   for (const x of rep.findings) out.push(findingLine(x));
-  const notes = [...rep.notes.map((n) => `  ${n.code}: ${n.message}`), ...rep.functions.flatMap((f) => f.notes.map((n) => `  ${f.name} ${n.code}: ${n.message}`))];
+  const notes = [...rep.notes.map((n) => `  ${n.code}: ${n.message}`), ...rep.functions.flatMap((f) => f.notes.map((n) => `  ${f.name} ${n.code}: ${n.message}`))].map(termSafe);
   if (notes.length > 0) out.push('', 'Notes:', ...notes);
   return out.join('\n') + '\n';
 }
@@ -124,6 +163,10 @@ function outputAllowed(file: string, root: string): string | null {
 /** Runs the audit; returns the text to print and the exit code. */
 export function runAudit(o: AuditOptions): { text: string; code: number; info?: string } {
   const root = o.sysfs ?? '/';
+  const failOn = o.failOn ?? DEFAULT_AUDIT_FAIL_ON;
+  if (!(AUDIT_FAIL_ON as readonly string[]).includes(failOn)) {
+    return { text: `dmagate audit: --fail-on wants ${AUDIT_FAIL_ON.join(', ')}, got "${failOn}"${didYouMean(failOn, AUDIT_FAIL_ON)}\n`, code: 2 };
+  }
   const host = readSysfs(root);
   let exported = '';
   if (o.exportScenario !== undefined) {
@@ -143,13 +186,16 @@ export function runAudit(o: AuditOptions): { text: string; code: number; info?: 
   if (o.slot !== undefined) {
     const name = normalizeBdf(o.slot);
     if (name === null) return { text: `dmagate audit: -s ${o.slot}: not a PCI address (expected [DDDD:]BB:DD.F)\n`, code: 2 };
-    if (!rep.functions.some((f) => f.name === name)) return { text: `dmagate audit: no PCI function ${name} under ${root}\n`, code: 1 };
+    if (!rep.functions.some((f) => f.name === name)) {
+      return { text: `dmagate audit: -s ${o.slot}: no PCI function ${name} under ${root}${didYouMean(name, rep.functions.map((f) => f.name))}\n`, code: 2 };
+    }
     rep = selectFunction(rep, name);
   }
-  const text = o.json ? JSON.stringify(rep, null, 2) + '\n' : formatAudit(rep);
+  const text = o.json ? JSON.stringify(auditJson(rep), null, 2) + '\n' : formatAudit(rep);
+  const code = auditFails(rep.findings, failOn) ? 1 : 0;
   // With --json, stdout stays pure JSON: the export report goes to stderr.
-  if (o.json) return { text, code: 0, ...(exported !== '' ? { info: exported } : {}) };
-  return { text: exported === '' ? text : `${text}\n${exported}`, code: 0 };
+  if (o.json) return { text, code, ...(exported !== '' ? { info: exported } : {}) };
+  return { text: exported === '' ? text : `${text}\n${exported}`, code };
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -161,6 +207,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('-s, --slot <bdf>', 'only this function ([DDDD:]BB:DD.F)')
     .option('--export-scenario <file>', 'also write the host as a scenario YAML (config bytes in an adjacent <name>.lspci.txt)')
     .option('--iommu <id>', `IOMMU vendor for the export when sysfs does not tell (${IOMMU_IDS.join(', ')})`)
+    .option('--fail-on <level>', `exit 1 when a finding is at least this severe: ${AUDIT_FAIL_ON.join(', ')}`, DEFAULT_AUDIT_FAIL_ON)
     .addHelpText(
       'after',
       [
@@ -178,12 +225,19 @@ export function register(program: Command, setExit: SetExit): void {
         '  dmagate audit -s 0000:01:00.0 --json        # one function, machine-readable',
         '  dmagate audit --sysfs /mnt/other-root       # a copied or mounted tree (ROOT/sys/...)',
         '  dmagate audit --export-scenario host.yaml   # then: dmagate verify host.yaml',
+        '  dmagate audit --fail-on medium || echo "DMA findings"   # CI gate',
+        '',
+        'Exit status: 0 no finding at or above --fail-on (default high); 1 one is; 2 bad input',
+        '(a bad option, -s naming no function, a --sysfs root without sys/bus/pci).',
+        'JSON: docs/json.md (functions carry bdf, vendor, device, class; findings name bdf).',
       ].join('\n'),
     )
-    .action((opts: { sysfs: string; json?: boolean; slot?: string; exportScenario?: string; iommu?: string }) => {
-      const r = runAudit({ sysfs: opts.sysfs, json: opts.json, slot: opts.slot, exportScenario: opts.exportScenario, iommu: opts.iommu });
-      (r.code === 0 ? process.stdout : process.stderr).write(r.text);
-      if (r.info !== undefined) process.stderr.write(r.info);
-      setExit(r.code);
-    });
+    .action((opts: { sysfs: string; json?: boolean; slot?: string; exportScenario?: string; iommu?: string; failOn: string }) =>
+      guardedBy('audit', setExit, async () => {
+        const r = runAudit({ sysfs: opts.sysfs, json: opts.json, slot: opts.slot, exportScenario: opts.exportScenario, iommu: opts.iommu, failOn: opts.failOn });
+        (r.code === 2 ? process.stderr : process.stdout).write(r.text);
+        if (r.info !== undefined) process.stderr.write(r.info);
+        setExit(r.code);
+      }),
+    );
 }

@@ -16,6 +16,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   matrix: () => import('./matrix.js'),
   serve: () => import('./serve.js'),
   report: () => import('./report.js'),
+  completion: () => import('./completion.js'),
 };
 
 /** Registers the command named first in argv, or every command (for --help, `help X`,

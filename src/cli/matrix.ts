@@ -5,15 +5,16 @@ import { IOMMU_IDS } from '../kernel/platform.js';
 import type { IommuId } from '../kernel/platform.js';
 import { defaultCombinations, parseCombinations } from '../verify/combinations.js';
 import type { Combination } from '../verify/combinations.js';
-import { CELLS_PER_THREAD, cellsOf, defaultJobs, jsonMatrix, runMatrix } from '../verify/matrix.js';
+import { bdfLookup, CELLS_PER_THREAD, cellsOf, defaultJobs, jsonMatrix, runMatrix } from '../verify/matrix.js';
 import { matrixText } from '../verify/matrix-text.js';
 import type { SetExit } from './commands.js';
-import { basePlatform, checkInvariantIds, guarded, InputError, parseCount, parseIommu } from './options.js';
+import { basePlatform, collectList, EXIT_FOUND, failsOn, guarded, InputError, parseCount, parseIommu, parseVerdictFailOn, resolveInvariants, VERDICT_FAIL_ON_HELP } from './options.js';
 
 interface MatrixOpts {
   variants?: string;
   iommu?: string[];
   json?: boolean;
+  failOn: string;
   jobs?: string;
   invariant?: string[];
   maxStates?: string;
@@ -38,12 +39,13 @@ export function register(program: Command, setExit: SetExit): void {
     .command('matrix')
     .description('verify every variant combination on every IOMMU, passthrough off and on (default: 25 × 4 × 2 = 200 cells)')
     .argument('[scenario]', 'scenario file (YAML) whose platform to use; default: the built-in reference platform')
-    .option('--variants <file>', 'combinations to run, one per line (`[cc-guest]` prefix, `#` comments); default: VERIFICATION.md\'s 25')
-    .option('--iommu <id...>', `only these IOMMU platforms (${IOMMU_IDS.join(', ')})`)
-    .option('--json', 'the machine-readable contract: {platform, cells: [{iommu, passthrough, ccGuest, variant, stats, results}]}')
+    .option('--variants <file>', 'combinations to run, one per line (`[cc-guest]` prefix, `#` comments); default: the 25 of docs/verification.md')
+    .option('--iommu <ids>', `only these IOMMU platforms, comma-separated or repeated (${IOMMU_IDS.join(', ')})`, collectList)
+    .option('--json', 'the machine-readable contract: {platform, cells: [{iommu, passthrough, ccGuest, variant, stats, results}]} (docs/json.md)')
+    .option('--fail-on <level>', VERDICT_FAIL_ON_HELP, 'violated')
     .option('--per-cell', 'explain every violated cell on its own line (default: one line per explanation, listing its rows)')
     .option('--jobs <n>', `threads, this one included (default: the cores = ${defaultJobs()}, capped at one per ${CELLS_PER_THREAD} cells: below that a worker's start-up costs more than it saves; 1 = in-process)`)
-    .option('--invariant <id...>', 'only these invariants')
+    .option('--invariant <ids>', 'only these invariants: ids or column codes (S1, F2, …), comma-separated or repeated', collectList)
     .option('--max-states <n>', 'state bound per explored part; when hit, unviolated verdicts become inconclusive')
     .option('--max-depth <n>', 'depth bound; unviolated verdicts become inconclusive when hit')
     .option('--no-reduce', 'explore whole products instead of independent device clusters (slow)')
@@ -55,17 +57,21 @@ export function register(program: Command, setExit: SetExit): void {
         'Prints one table per IOMMU (rows: variant × passthrough; columns: invariants), then one',
         'line per violated invariant and explanation, citing the thread, with the rows it covers',
         'and a shortest trace. A progress bar goes to stderr when stderr is a terminal.',
-        'Exit status: 0 when the run completes (violations are findings), 2 on bad input.',
+        'Exit status: 0 no verdict at or above --fail-on; 1 one is (by default: any violated',
+        'invariant in any cell); 2 bad input.',
         '',
         'Examples:',
         '  dmagate matrix',
-        '  dmagate matrix --iommu arm-smmu-v3 intel --json > matrix.json',
+        '  dmagate matrix --iommu arm-smmu-v3,intel --json > matrix.json',
+        '  dmagate matrix --invariant S1,F2 --fail-on never my-machine.yaml',
+        '  dmagate matrix --json | head -1                      # a closed pipe ends quietly',
         '  printf "mainline\\n[cc-guest] cc-vm-lock-off\\n" > v.txt && dmagate matrix --variants v.txt',
       ].join('\n'),
     )
     .action((file: string | undefined, o: MatrixOpts) =>
       guarded('matrix', setExit, async () => {
-        checkInvariantIds(o.invariant);
+        const failOn = parseVerdictFailOn(o.failOn);
+        const invariants = resolveInvariants(o.invariant);
         const jobs = parseCount('--jobs', o.jobs);
         const maxStates = parseCount('--max-states', o.maxStates);
         const maxDepth = parseCount('--max-depth', o.maxDepth);
@@ -86,8 +92,9 @@ export function register(program: Command, setExit: SetExit): void {
         }
         const base = await basePlatform(file);
         const cells = cellsOf(combos, iommus);
-        const result = await runMatrix(base.platform, cells, { jobs, invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, onProgress: progressBar() });
-        if (o.json) process.stdout.write(JSON.stringify(jsonMatrix(base.name, result), null, 2) + '\n');
+        const result = await runMatrix(base.platform, cells, { jobs, invariants, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, onProgress: progressBar() });
+        if (failsOn(failOn, result.flatMap((c) => Object.values(c.results)))) setExit(EXIT_FOUND);
+        if (o.json) process.stdout.write(JSON.stringify(jsonMatrix(base.name, result, bdfLookup(base.platform)), null, 2) + '\n');
         else process.stdout.write(matrixText(base.name, result, { perCell: o.perCell }));
       }),
     );

@@ -2,7 +2,7 @@
 // the kernel did at each step (trace with rule ids) and returned, then each device's DMA
 // state; checks the scenario's `expect:` (exit 1 when one fails). Format: docs/scenario.md.
 import type { Command } from 'commander';
-import { parseEvent } from '../kernel/types.js';
+import { formatEvent, parseEvent } from '../kernel/types.js';
 import type { DeviceObs, KEvent, KernelModel } from '../kernel/types.js';
 import { parseVariant } from '../kernel/variants.js';
 import { formatError } from '../platform/errors.js';
@@ -15,6 +15,14 @@ import { withCcGuest, withIommu, withPassthrough } from '../platform/transform.j
 import { IOMMU_IDS } from '../kernel/platform.js';
 import type { IommuId, Platform } from '../kernel/platform.js';
 import type { SetExit } from './commands.js';
+import { formatBdf, parseBdf } from '../pci/bdf.js';
+import { didYouMean } from '../util/suggest.js';
+import { termSafe } from '../util/term.js';
+import { collectList } from './select.js';
+import { EXIT_BAD_INPUT, EXIT_FOUND } from './exit.js';
+import { InputError } from '../util/errors.js';
+import { checkReproduction, parseCounterexample, readTraceSource } from './replay.js';
+import type { Counterexample, Reproduction } from './replay.js';
 
 export interface RunOptions {
   readonly iommu?: string;
@@ -23,11 +31,15 @@ export interface RunOptions {
   readonly ccGuest?: boolean;
   readonly event?: readonly string[];
   readonly json?: boolean;
+  /** A counterexample to replay: a `verify --json` file, or "-" for stdin. */
+  readonly trace?: string;
+  /** Which violated invariant of the --trace file (ids or column codes). */
+  readonly invariant?: readonly string[];
 }
 
 /** Exit codes: 0 ran (and every expectation held), 1 an expectation failed, 2 bad input. */
-export const EXIT_FAILED = 1;
-export const EXIT_BAD_INPUT = 2;
+export const EXIT_FAILED = EXIT_FOUND;
+export { EXIT_BAD_INPUT };
 
 export interface Prepared {
   readonly scenario: Scenario;
@@ -36,14 +48,14 @@ export interface Prepared {
 }
 
 /** Applies the command-line overrides; errors are messages for stderr. */
-export function prepare(base: Scenario, o: RunOptions): { prepared: Prepared } | { errors: string[] } {
+export function prepare(base: Scenario, o: RunOptions & { readonly replay?: Counterexample }): { prepared: Prepared } | { errors: string[] } {
   const errors: string[] = [];
   const changed: string[] = [];
   let platform: Platform = base.platform;
   let variant = base.variant;
   let variantText = base.variantText;
   if (o.iommu !== undefined) {
-    if (!(IOMMU_IDS as readonly string[]).includes(o.iommu)) errors.push(`--iommu ${o.iommu}: must be one of ${IOMMU_IDS.join(', ')}`);
+    if (!(IOMMU_IDS as readonly string[]).includes(o.iommu)) errors.push(`--iommu ${o.iommu}: must be one of ${IOMMU_IDS.join(', ')}${didYouMean(o.iommu, IOMMU_IDS)}`);
     else if (o.iommu !== platform.iommu) {
       platform = withIommu(platform, o.iommu as IommuId);
       changed.push('--iommu');
@@ -66,11 +78,17 @@ export function prepare(base: Scenario, o: RunOptions): { prepared: Prepared } |
       errors.push(`--variant: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const events: KEvent[] = [...base.events];
+  const events: KEvent[] = o.replay !== undefined ? [...o.replay.events] : [...base.events];
+  if (o.replay !== undefined) {
+    for (const e of o.replay.events) {
+      if (!platform.devices.some((d) => d.name === e.dev)) errors.push(`--trace ${o.replay.source}: event ${formatEvent(e)}: no device named "${e.dev}" on platform ${platform.name}${didYouMean(e.dev, platform.devices.map((d) => d.name))} (give the scenario verify ran on)`);
+    }
+    changed.push('--trace');
+  }
   for (const t of o.event ?? []) {
     try {
       const e = parseEvent(t);
-      if (!platform.devices.some((d) => d.name === e.dev)) errors.push(`--event ${t}: no device named "${e.dev}"`);
+      if (!platform.devices.some((d) => d.name === e.dev)) errors.push(`--event ${t}: no device named "${e.dev}"${didYouMean(e.dev, platform.devices.map((d) => d.name))}`);
       events.push(e);
     } catch (err) {
       errors.push(`--event: ${err instanceof Error ? err.message : String(err)}`);
@@ -162,8 +180,31 @@ export function formatRun(prep: Prepared, r: SimResult): string {
   return out.join('\n') + '\n';
 }
 
-export function runJson(prep: Prepared, r: SimResult): unknown {
+/** The replay of a --trace counterexample: where from, and whether it reproduces. */
+export interface ReplayInfo {
+  readonly counterexample: Counterexample;
+  readonly reproduction: Reproduction;
+}
+
+export function replayText(x: ReplayInfo): string {
+  const c = x.counterexample;
+  const r = x.reproduction;
+  const head = `replayed: ${r.code} ${r.invariant} from ${termSafe(c.source)} (${c.iommu}, passthrough ${c.passthrough ? 'on' : 'off'}${c.ccGuest ? ', CC guest' : ''}, variant ${c.variant})`;
+  const verdict = r.reproduced
+    ? `reproduced: ${r.invariant} is violated after [${r.step}] ${formatEvent(c.events[r.step ?? 0])}${r.detail ? `: ${termSafe(r.detail)}` : ''}`
+    : `NOT reproduced: ${r.invariant} holds at every step of the replay${r.detail ? ` (${termSafe(r.detail)})` : ''}`;
+  return `${head}\n${verdict}\n`;
+}
+
+export function runJson(prep: Prepared, r: SimResult, replayed?: ReplayInfo): unknown {
   const sc = prep.scenario;
+  const bdfOf = new Map(sc.platform.devices.map((d) => [d.name, d.bdf]));
+  const devices: Record<string, unknown> = {};
+  for (const [name, d] of Object.entries(r.final.devices)) {
+    const bdf = bdfOf.get(name);
+    const b = bdf === undefined ? null : parseBdf(bdf);
+    devices[name] = b === null ? d : { ...d, bdf: formatBdf(b, true) };
+  }
   return {
     scenario: sc.file,
     platform: sc.platform.name,
@@ -172,9 +213,21 @@ export function runJson(prep: Prepared, r: SimResult): unknown {
     ccGuest: sc.platform.ccGuest,
     variant: sc.variant.id,
     steps: r.steps.map((s) => ({ event: s.event, ret: s.ret, trace: s.trace })),
-    devices: r.final.devices,
+    devices,
     expectations: r.expectations,
     ...(prep.expectSkipped ? { expectationsSkipped: prep.expectSkipped } : {}),
+    ...(replayed
+      ? {
+          replay: {
+            source: replayed.counterexample.source,
+            invariant: replayed.reproduction.invariant,
+            code: replayed.reproduction.code,
+            reproduced: replayed.reproduction.reproduced,
+            ...(replayed.reproduction.step !== undefined ? { step: replayed.reproduction.step } : {}),
+            ...(replayed.reproduction.detail !== undefined ? { detail: replayed.reproduction.detail } : {}),
+          },
+        }
+      : {}),
     ok: r.ok,
   };
 }
@@ -191,8 +244,32 @@ export interface CommandOutput {
   readonly stderr: string;
 }
 
+/** --trace: the counterexample, as overrides of the scenario (options that would contradict it are refused). */
+function readReplay(opts: RunOptions): Counterexample | undefined {
+  if (opts.trace === undefined) {
+    if (opts.invariant !== undefined) throw new InputError('--invariant only chooses among the violations of a --trace file');
+    return undefined;
+  }
+  const clash = [
+    opts.iommu !== undefined ? '--iommu' : '',
+    opts.variant !== undefined ? '--variant' : '',
+    opts.passthrough !== undefined ? '--[no-]passthrough' : '',
+    opts.ccGuest !== undefined ? '--cc-guest' : '',
+    (opts.event ?? []).length > 0 ? '--event' : '',
+  ].filter((x) => x !== '');
+  if (clash.length > 0) throw new InputError(`--trace takes the IOMMU, passthrough, CC guest, variant and events from the counterexample; drop ${clash.join(', ')}`);
+  return parseCounterexample(readTraceSource(opts.trace), opts.trace, opts.invariant);
+}
+
 /** The whole command as a function of its arguments (what the action prints and returns). */
 export async function runCommand(file: string | undefined, opts: RunOptions): Promise<CommandOutput> {
+  let cex: Counterexample | undefined;
+  try {
+    cex = readReplay(opts);
+  } catch (e) {
+    if (e instanceof InputError) return { code: EXIT_BAD_INPUT, stdout: '', stderr: `dmagate run: ${e.message}\n` };
+    throw e;
+  }
   let base: Scenario;
   if (file === undefined) base = referenceScenario();
   else {
@@ -200,11 +277,19 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
     if (!r.scenario) return { code: EXIT_BAD_INPUT, stdout: '', stderr: r.errors.map((e) => `${file}: ${formatError(e)}\n`).join('') };
     base = r.scenario;
   }
-  const p = prepare(base, opts);
+  const o = cex === undefined ? opts : { ...opts, iommu: cex.iommu, passthrough: cex.passthrough, ccGuest: cex.ccGuest, variant: cex.variant, replay: cex };
+  const p = prepare(base, o);
   if ('errors' in p) return { code: EXIT_BAD_INPUT, stdout: '', stderr: p.errors.map((e) => `dmagate run: ${e}\n`).join('') };
-  const result = simulate(await loadModel(), p.prepared.scenario);
-  const stdout = opts.json ? JSON.stringify(runJson(p.prepared, result), null, 2) + '\n' : formatRun(p.prepared, result);
-  return { code: result.ok ? 0 : EXIT_FAILED, stdout, stderr: '' };
+  const model = await loadModel();
+  const sc = p.prepared.scenario;
+  const result = simulate(model, sc);
+  let replayed: ReplayInfo | undefined;
+  if (cex !== undefined) {
+    replayed = { counterexample: cex, reproduction: checkReproduction(model, sc.platform, sc.variant, cex.invariant, sc.events, result.steps, result.observations) };
+  }
+  const stdout = opts.json ? JSON.stringify(runJson(p.prepared, result, replayed), null, 2) + '\n' : formatRun(p.prepared, result) + (replayed ? '\n' + replayText(replayed) : '');
+  const found = !result.ok || replayed?.reproduction.reproduced === true;
+  return { code: found ? EXIT_FOUND : 0, stdout, stderr: '' };
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -219,8 +304,18 @@ export function register(program: Command, setExit: SetExit): void {
         'domain, ATS (+STU), Translated acceptance, untranslated reach, MSI, CXL.cache HPA.',
         'Without SCENARIO: the built-in reference platform with no events (add some with -e).',
         'The scenario\'s expect: is checked unless an option changed the scenario.',
-        'Exit status: 0 ran and every expectation held, 1 an expectation failed, 2 bad input.',
-        'Example: dmagate run -e \'probe(rp-cxl)\' -e \'probe(cxl-accel)\' --passthrough',
+        '',
+        '--trace FILE replays a counterexample of `dmagate verify --json` (FILE, or - for stdin):',
+        'its events, IOMMU, passthrough, CC guest and variant; give the SCENARIO verify ran on',
+        '(default: the reference platform). It then says whether the violation reproduces.',
+        '',
+        'Exit status: 0 ran, every expectation held (and a --trace violation did not reproduce);',
+        '1 an expectation failed or the --trace violation reproduced; 2 bad input.',
+        '',
+        'Examples:',
+        '  dmagate run -e \'probe(rp-cxl)\' -e \'probe(cxl-accel)\' --passthrough',
+        '  dmagate run scenarios/golden/15-smmu-identity-no-ats.yaml --json',
+        '  dmagate verify --iommu arm-smmu-v3 --passthrough --json | dmagate run --trace - --invariant F1',
       ].join('\n'),
     )
     .argument('[scenario]', 'scenario file (YAML; docs/scenario.md)')
@@ -230,7 +325,9 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--no-passthrough', 'set iommu.passthrough=0')
     .option('--cc-guest', 'make the platform a confidential-compute guest')
     .option('-e, --event <event>', 'append an event, e.g. probe(rp-cxl) (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
-    .option('--json', 'machine-readable output')
+    .option('--trace <file>', 'replay a counterexample from `dmagate verify --json` (- for stdin)')
+    .option('--invariant <ids>', 'with --trace: which violated invariant to replay (id or column code)', collectList)
+    .option('--json', 'machine-readable output (docs/json.md)')
     .action(async (file: string | undefined, opts: RunOptions) => {
       const r = await runCommand(file, opts);
       if (r.stdout) process.stdout.write(r.stdout);
@@ -238,4 +335,3 @@ export function register(program: Command, setExit: SetExit): void {
       setExit(r.code);
     });
 }
-

@@ -7,11 +7,28 @@ import type { Variant } from '../kernel/variants.js';
 import { IOMMU_IDS } from '../kernel/platform.js';
 import { loadBackend } from '../verify/backend.js';
 import { explain } from '../verify/explain.js';
-import { jsonCell, runCell } from '../verify/matrix.js';
+import { bdfLookup, jsonCell, runCell } from '../verify/matrix.js';
 import type { CellSpec } from '../verify/matrix.js';
-import { mermaid, replay, traceText } from '../verify/counterexample.js';
+import { mermaidDocument, replay, traceText } from '../verify/counterexample.js';
+import { invariantCode } from '../verify/invariant-codes.js';
+import { termSafe } from '../util/term.js';
 import type { SetExit } from './commands.js';
-import { basePlatform, checkInvariantIds, guarded, InputError, parseCount, parseIommu } from './options.js';
+import {
+  basePlatform,
+  collectList,
+  EXIT_FOUND,
+  failsOn,
+  guarded,
+  InputError,
+  invariantList,
+  invariantListText,
+  parseCount,
+  parseIommu,
+  parseVerdictFailOn,
+  resolveInvariants,
+  VERDICT_FAIL_ON_HELP,
+} from './options.js';
+import { statesProgress } from './progress.js';
 
 interface VerifyOpts {
   iommu?: string;
@@ -19,10 +36,12 @@ interface VerifyOpts {
   passthrough?: boolean;
   ccGuest?: boolean;
   invariant?: string[];
+  listInvariants?: boolean;
   maxStates?: string;
   maxDepth?: string;
   format?: string;
   json?: boolean;
+  failOn: string;
   reduce?: boolean;
   splitPorts?: boolean;
 }
@@ -37,11 +56,13 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--passthrough', 'iommu.passthrough=1 (IDENTITY default domains)')
     .option('--no-passthrough', 'iommu.passthrough=0')
     .option('--cc-guest', 'a confidential-compute guest platform (D11)')
-    .option('--invariant <id...>', 'check only these invariants (repeatable)')
+    .option('--invariant <ids>', 'check only these invariants: ids or matrix column codes (S1, F2, …), comma-separated or repeated', collectList)
+    .option('--list-invariants', 'list the invariants (column code, id, one-line meaning) and exit; with --json as JSON')
     .option('--max-states <n>', 'state bound per explored part; when hit, unviolated verdicts become inconclusive')
     .option('--max-depth <n>', 'explore at most this many events deep; unviolated verdicts become inconclusive')
-    .option('--format <f>', 'text | json | mermaid', 'text')
-    .option('--json', 'same as --format json: one cell in the `matrix --json` shape')
+    .option('--format <f>', 'text | json | mermaid (a Markdown document: one sequenceDiagram per violated invariant)', 'text')
+    .option('--json', 'same as --format json: one cell in the `matrix --json` shape (docs/json.md)')
+    .option('--fail-on <level>', VERDICT_FAIL_ON_HELP, 'violated')
     .option('--no-reduce', 'explore the whole product instead of independent device clusters')
     .option('--no-split-ports', 'keep root ports with their subtrees (cluster reduction only)')
     .addHelpText(
@@ -54,14 +75,20 @@ export function register(program: Command, setExit: SetExit): void {
         'Verdicts: holds, holds (vacuously: the premise is never reached), violated (with the',
         'shortest event sequence from boot), n/a (with why), inconclusive (a bound was hit).',
         'A counterexample shows each step with the per-device change of domain, ATS,',
-        'Translated acceptance and MSI. Exit status: 0 when the run completes (violations are',
-        'findings), 2 on bad input.',
+        'Translated acceptance and MSI; `dmagate run --trace FILE` replays one from --json.',
+        'On a terminal, progress (states, depth, rate) goes to stderr after a second.',
+        '',
+        'Exit status: 0 no verdict at or above --fail-on; 1 one is (by default: a violated',
+        'invariant, as TLC exits non-zero on a violation); 2 bad input.',
         '',
         'Examples:',
+        '  dmagate verify --list-invariants',
         '  dmagate verify --iommu arm-smmu-v3 --passthrough',
-        '  dmagate verify --iommu arm-smmu-v3 --variant boot-dma-security,park=blocked --invariant fun.msi-works',
-        '  dmagate verify --iommu intel --variant d2-blocked-means-no-ats --format mermaid',
-        '  dmagate verify my-machine.yaml --json',
+        '  dmagate verify --invariant fun.msi-works,S1 my-machine.yaml',
+        '  dmagate verify --iommu arm-smmu-v3 --variant boot-dma-security,park=blocked --invariant F2',
+        '  dmagate verify --iommu intel --variant d2-blocked-means-no-ats --format mermaid > cex.md',
+        '  dmagate verify --iommu arm-smmu-v3 --passthrough --json > cex.json && dmagate run --trace cex.json',
+        '  dmagate verify my-machine.yaml --fail-on never   # report, never fail',
         '',
         VARIANT_HELP,
       ].join('\n'),
@@ -70,7 +97,12 @@ export function register(program: Command, setExit: SetExit): void {
       guarded('verify', setExit, async () => {
         const format = o.json ? 'json' : (o.format ?? 'text');
         if (!['text', 'json', 'mermaid'].includes(format)) throw new InputError(`--format wants text, json or mermaid, got "${format}"`);
-        checkInvariantIds(o.invariant);
+        if (o.listInvariants) {
+          process.stdout.write(format === 'json' ? JSON.stringify(invariantList(), null, 2) + '\n' : invariantListText());
+          return;
+        }
+        const failOn = parseVerdictFailOn(o.failOn);
+        const invariants = resolveInvariants(o.invariant);
         const maxStates = parseCount('--max-states', o.maxStates);
         const maxDepth = parseCount('--max-depth', o.maxDepth);
         const iommuArg = o.iommu === undefined ? undefined : parseIommu(o.iommu);
@@ -84,36 +116,41 @@ export function register(program: Command, setExit: SetExit): void {
           ccGuest: o.ccGuest ?? base.platform.ccGuest,
           variant: variant.id,
         };
-        const cell = runCell(b.model, base.platform, spec, b.transforms, { invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts });
+        const progress = statesProgress(process.stderr);
+        const cell = runCell(b.model, base.platform, spec, b.transforms, { invariants, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, onStates: progress?.onStates });
+        progress?.done();
+        if (failsOn(failOn, Object.values(cell.results))) setExit(EXIT_FOUND);
         if (format === 'json') {
-          process.stdout.write(JSON.stringify(jsonCell(cell), null, 2) + '\n');
+          process.stdout.write(JSON.stringify(jsonCell(cell, bdfLookup(base.platform)), null, 2) + '\n');
           return;
         }
         const p = b.transforms.withIommu(b.transforms.withPassthrough(b.transforms.withCcGuest(base.platform, spec.ccGuest), spec.passthrough), spec.iommu);
-        const violated = Object.entries(cell.results).filter(([, r]) => r.verdict === 'violated');
+        const title = `${spec.iommu}, ${variant.id}${spec.passthrough ? ', passthrough' : ''}${spec.ccGuest ? ', CC guest' : ''}`;
         if (format === 'mermaid') {
+          const violated = Object.entries(cell.results).filter(([, r]) => r.verdict === 'violated');
           const diagrams = violated.map(([id, r]) => ({
             id,
-            text: mermaid(`${id} on ${spec.iommu}, ${variant.id}${spec.passthrough ? ', passthrough' : ''}`, replay(b.model, p, variant, r.trace ?? []).steps, { invariant: id, detail: r.detail }),
+            code: invariantCode(id),
+            explanation: explain(id, { ...spec, variant }, r.trace, r.device) ?? r.detail ?? '',
+            steps: replay(b.model, p, variant, r.trace ?? []).steps,
+            detail: r.detail,
           }));
-          if (diagrams.length === 1) process.stdout.write(diagrams[0].text);
-          else if (diagrams.length === 0) process.stdout.write('%% no invariant is violated: nothing to draw\n');
-          else for (const d of diagrams) process.stdout.write(`## ${d.id}\n\n\`\`\`mermaid\n${d.text}\`\`\`\n\n`);
+          process.stdout.write(mermaidDocument(`dmagate verify — platform ${base.name}, ${title}`, diagrams));
           return;
         }
         const out: string[] = [];
         const s = cell.stats;
-        out.push(`dmagate verify — platform ${base.name}, ${spec.iommu}, passthrough ${spec.passthrough ? 'on' : 'off'}${spec.ccGuest ? ', CC guest' : ''}, variant ${variant.id}`);
+        out.push(`dmagate verify — platform ${termSafe(base.name)}, ${spec.iommu}, passthrough ${spec.passthrough ? 'on' : 'off'}${spec.ccGuest ? ', CC guest' : ''}, variant ${variant.id}`);
         out.push(`explored ${s.states} states, ${s.transitions} transitions, depth ${s.depth}, in ${Math.round(s.ms)} ms (as ${s.clusters} independent part${s.clusters === 1 ? '' : 's'})${s.boundHit ? ` — stopped at the ${s.boundHit} bound` : ''}`);
         out.push('');
         for (const [id, r] of Object.entries(cell.results)) {
           const label = r.verdict === 'holds' && r.vacuous ? 'holds (vacuously)' : r.verdict === 'violated' ? 'VIOLATED' : r.verdict;
           const why = r.verdict === 'violated' ? explain(id, { ...spec, variant }, r.trace, r.device) : r.why;
-          out.push(`  ${label.padEnd(18)} ${id}${why ? ` — ${why}` : ''}`);
+          out.push(`  ${label.padEnd(18)} ${invariantCode(id).padEnd(3)} ${id}${why ? ` — ${why}` : ''}`);
           if (r.verdict === 'violated') {
-            out.push(`      ${r.detail ?? ''}`);
-            out.push(`      trace: ${(r.trace ?? []).map(formatEvent).join(' ')}`);
-            out.push(...traceText(replay(b.model, p, variant, r.trace ?? []).steps, '    '));
+            out.push(`      ${termSafe(r.detail ?? '')}`);
+            out.push(`      trace: ${termSafe((r.trace ?? []).map(formatEvent).join(' '))}`);
+            out.push(...traceText(replay(b.model, p, variant, r.trace ?? []).steps, '    ').map(termSafe));
           }
         }
         process.stdout.write(out.join('\n') + '\n');

@@ -8,6 +8,8 @@
 
 import type { Platform } from './platform.js';
 import type { Variant } from './variants.js';
+import { InputError } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
 
 export const EVENT_KINDS = [
   'probe',
@@ -135,18 +137,18 @@ export function formatEvent(e: KEvent): string {
   return `${e.kind}(${e.dev})`;
 }
 
-/** Parses "bind(cxl-accel)" / "guest-eats(gpu,on)". Throws Error with a readable message. */
+/** Parses "bind(cxl-accel)" / "guest-eats(gpu,on)". Throws InputError with a readable message (and a did-you-mean for the kind). */
 export function parseEvent(text: string): KEvent {
   const m = /^\s*([a-z-]+)\(\s*([A-Za-z0-9_.:-]+)\s*(?:,\s*(on|off)\s*)?\)\s*$/.exec(text);
-  if (!m) throw new Error(`bad event "${text}": expected kind(device) such as bind(cxl-accel)`);
+  if (!m) throw new InputError(`bad event "${text}": expected kind(device) such as bind(cxl-accel)`);
   const kind = m[1] as EventKind;
   if (!(EVENT_KINDS as readonly string[]).includes(kind)) {
-    throw new Error(`bad event "${text}": unknown kind "${m[1]}" (known: ${EVENT_KINDS.join(', ')})`);
+    throw new InputError(`bad event "${text}": unknown kind "${m[1]}"${didYouMean(m[1], EVENT_KINDS)} (known: ${EVENT_KINDS.join(', ')})`);
   }
   if (kind === 'guest-eats') {
-    if (m[3] === undefined) throw new Error(`bad event "${text}": guest-eats takes (device,on|off)`);
+    if (m[3] === undefined) throw new InputError(`bad event "${text}": guest-eats takes (device,on|off)`);
     return { kind, dev: m[2], on: m[3] === 'on' };
   }
-  if (m[3] !== undefined) throw new Error(`bad event "${text}": only guest-eats takes a second argument`);
+  if (m[3] !== undefined) throw new InputError(`bad event "${text}": only guest-eats takes a second argument`);
   return { kind, dev: m[2] };
 }

@@ -1,6 +1,8 @@
 // Kernel variants: the thread's designs as named, composable options on one model
 // (VERIFICATION.md "Kernel variants"; reference §7.3 D1–D11). Never a fork of the model:
 // the model reads these flags where the design changes a rule.
+import { InputError } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
 
 /** D4/D7/D8 parking domains (Nicolin Feb 3/18, Jason Feb 19–20). */
 export const PARK_MODES = ['blocked', 'blocked-except-bridges', 'empty-dma', 'empty-dma-no-ats', 'msi-only'] as const;
@@ -57,7 +59,7 @@ const FLAGS = {
 } as const;
 type FlagKey = (typeof FLAGS)[keyof typeof FLAGS];
 
-export class VariantError extends Error {
+export class VariantError extends InputError {
   constructor(
     readonly input: string,
     message: string,
@@ -66,6 +68,9 @@ export class VariantError extends Error {
     this.name = 'VariantError';
   }
 }
+
+/** Every option word a variant may contain, for did-you-mean. */
+const VARIANT_WORDS: readonly string[] = ['mainline', ...Object.keys(FLAGS), ...PARK_MODES.map((m) => `park=${m}`), ...RMR_MODES.map((m) => `rmr=${m}`), ...PROFILES.map((m) => `profile=${m}`)];
 
 export const VARIANT_HELP = [
   'A variant is a comma-separated list of options over the one model:',
@@ -99,21 +104,21 @@ export function parseVariant(text: string): Variant {
     const value = tok.includes('=') ? tok.slice(tok.indexOf('=') + 1) : undefined;
     if (key === 'park' && value !== undefined) {
       if (!(PARK_MODES as readonly string[]).includes(value)) {
-        throw new VariantError(input, `park=${value} is unknown (known: ${PARK_MODES.join(', ')})`);
+        throw new VariantError(input, `park=${value} is unknown${didYouMean(value, PARK_MODES)} (known: ${PARK_MODES.join(', ')})`);
       }
       v.park = value as ParkMode;
     } else if (key === 'rmr' && value !== undefined) {
       if (!(RMR_MODES as readonly string[]).includes(value)) {
-        throw new VariantError(input, `rmr=${value} is unknown (known: ${RMR_MODES.join(', ')})`);
+        throw new VariantError(input, `rmr=${value} is unknown${didYouMean(value, RMR_MODES)} (known: ${RMR_MODES.join(', ')})`);
       }
       v.rmr = value as RmrMode;
     } else if (key === 'profile' && value !== undefined) {
       if (!(PROFILES as readonly string[]).includes(value)) {
-        throw new VariantError(input, `profile=${value} is unknown (known: ${PROFILES.join(', ')})`);
+        throw new VariantError(input, `profile=${value} is unknown${didYouMean(value, PROFILES)} (known: ${PROFILES.join(', ')})`);
       }
       v.profile = value as KernelProfile;
     } else {
-      throw new VariantError(input, `unknown option "${tok}"\n${VARIANT_HELP}`);
+      throw new VariantError(input, `unknown option "${tok}"${didYouMean(tok, VARIANT_WORDS)}\n${VARIANT_HELP}`);
     }
   }
   if (v.park !== null && !v.bootDmaSecurity) {

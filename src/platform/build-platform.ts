@@ -3,6 +3,7 @@
 // aliases that exist, command-line values the kernel would reject. Defensive: it runs even
 // when the schema already complained, and skips what it cannot read.
 
+import { didYouMean } from '../util/suggest.js';
 import type { PciFunction } from '../pci/types.js';
 import { parseCmdline } from './cmdline.js';
 import { dumpFunction, syntheticFunction } from './device-config.js';
@@ -163,7 +164,7 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
       if (n === undefined) return undefined;
       const j = byName.get(n);
       if (j === undefined) {
-        issues.push({ code: 'UNKNOWN_DEVICE', message: `no device named "${n}" (devices: ${[...byName.keys()].join(', ')})`, path: at(key) });
+        issues.push({ code: 'UNKNOWN_DEVICE', message: `no device named "${n}"${didYouMean(n, [...byName.keys()])} (devices: ${[...byName.keys()].join(', ')})`, path: at(key) });
         return undefined;
       }
       if (j === i) {

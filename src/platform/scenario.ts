@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
+import { didYouMean } from '../util/suggest.js';
 import { formatEvent, parseEvent } from '../kernel/types.js';
 import type { Errno, KEvent } from '../kernel/types.js';
 import { MAINLINE, parseVariant } from '../kernel/variants.js';
@@ -41,7 +42,7 @@ function buildEvents(v: unknown, names: ReadonlySet<string>, issues: PathIssue[]
     try {
       const e = parseEvent(t);
       if (!names.has(e.dev)) {
-        issues.push({ code: 'BAD_EVENT', message: `"${t}": no device named "${e.dev}"`, path: ['events', i] });
+        issues.push({ code: 'BAD_EVENT', message: `"${t}": no device named "${e.dev}"${didYouMean(e.dev, [...names])}`, path: ['events', i] });
       }
       out.push(e);
     } catch (err) {
@@ -81,7 +82,7 @@ function buildDevicesExpect(v: unknown, names: ReadonlySet<string>, path: (strin
   if (!isRec(v)) return out;
   for (const [name, fields] of Object.entries(v)) {
     if (!names.has(name)) {
-      issues.push({ code: 'UNKNOWN_DEVICE', message: `no device named "${name}"`, path: [...path, name], atKey: true });
+      issues.push({ code: 'UNKNOWN_DEVICE', message: `no device named "${name}"${didYouMean(name, [...names])}`, path: [...path, name], atKey: true });
       continue;
     }
     if (!isRec(fields)) continue;

@@ -9,6 +9,8 @@ import { parseVariant } from '../kernel/variants.js';
 import type { IommuId, Platform } from '../kernel/platform.js';
 import type { PlatformTransforms } from './backend.js'; // type only: erased, backend's node:fs never loads
 import { checkCell } from './check.js';
+import { explain } from './explain.js';
+import { formatBdf, parseBdf } from '../pci/bdf.js';
 import { selectInvariants } from './invariants/index.js';
 import type { CellStats, InvariantResult } from './types.js';
 import type { Combination } from './combinations.js';
@@ -31,6 +33,8 @@ export interface CellOptions {
   readonly maxDepth?: number;
   readonly reduce?: boolean;
   readonly splitPorts?: boolean;
+  /** verify's progress line (in-process cells only). */
+  readonly onStates?: (states: number, depth: number) => void;
 }
 
 /** Cells in report order: IOMMU, then combination, then passthrough off/on. */
@@ -46,7 +50,7 @@ export function cellPlatform(base: Platform, c: CellSpec, tr: PlatformTransforms
 
 export function runCell<S>(model: KernelModel<S>, base: Platform, c: CellSpec, tr: PlatformTransforms, o: CellOptions): MatrixCell {
   const { invariants } = selectInvariants(o.invariants);
-  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce, splitPorts: o.splitPorts });
+  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, onStates: o.onStates });
   return { ...c, stats: r.stats, results: r.results };
 }
 
@@ -56,6 +60,12 @@ export interface JsonResult {
   verdict: string;
   trace?: string[];
   why?: string;
+  /** violated: what broke at the last step, the offending device, and the one-line
+   * explanation citing the thread (the same text `verify`/`matrix` print). Added fields:
+   * the contract's verdict/trace/why are unchanged (docs/json.md). */
+  detail?: string;
+  device?: { name: string; bdf?: string };
+  explanation?: string;
 }
 export interface JsonCell {
   iommu: IommuId;
@@ -66,17 +76,42 @@ export interface JsonCell {
   results: Record<string, JsonResult>;
 }
 
-export function jsonResult(r: InvariantResult): JsonResult {
+/** A device name -> its BDF with domain ("0000:00:01.0"), when the platform knows it. */
+export type BdfOf = (name: string) => string | undefined;
+
+/** BdfOf over a platform's devices (BDFs written without a domain get domain 0000). */
+export function bdfLookup(p: Platform): BdfOf {
+  const m = new Map<string, string>();
+  for (const d of p.devices) {
+    const b = parseBdf(d.bdf);
+    if (b !== null) m.set(d.name, formatBdf(b, true));
+  }
+  return (name) => m.get(name);
+}
+
+export function jsonResult(r: InvariantResult, explanation?: string | null, bdfOf?: BdfOf): JsonResult {
   const j: JsonResult = { verdict: r.verdict };
   if (r.trace !== undefined) j.trace = r.trace.map(formatEvent);
   if (r.why !== undefined) j.why = r.why;
   else if (r.vacuous === true) j.why = 'vacuously: the premise is never reached';
+  if (r.verdict === 'violated') {
+    if (r.detail !== undefined && r.detail !== '') j.detail = r.detail;
+    if (r.device !== undefined) {
+      const bdf = bdfOf?.(r.device.name);
+      j.device = bdf === undefined ? { name: r.device.name } : { name: r.device.name, bdf };
+    }
+    if (explanation !== undefined && explanation !== null) j.explanation = explanation;
+  }
   return j;
 }
 
-export function jsonCell(c: MatrixCell): JsonCell {
+export function jsonCell(c: MatrixCell, bdfOf?: BdfOf): JsonCell {
   const results: Record<string, JsonResult> = {};
-  for (const [id, r] of Object.entries(c.results)) results[id] = jsonResult(r);
+  const v = parseVariant(c.variant);
+  for (const [id, r] of Object.entries(c.results)) {
+    const why = r.verdict === 'violated' ? explain(id, { iommu: c.iommu, passthrough: c.passthrough, ccGuest: c.ccGuest, variant: v }, r.trace, r.device) : null;
+    results[id] = jsonResult(r, why, bdfOf);
+  }
   return {
     iommu: c.iommu,
     passthrough: c.passthrough,
@@ -87,6 +122,6 @@ export function jsonCell(c: MatrixCell): JsonCell {
   };
 }
 
-export function jsonMatrix(platformName: string, cells: readonly MatrixCell[]): { platform: string; cells: JsonCell[] } {
-  return { platform: platformName, cells: cells.map(jsonCell) };
+export function jsonMatrix(platformName: string, cells: readonly MatrixCell[], bdfOf?: BdfOf): { platform: string; cells: JsonCell[] } {
+  return { platform: platformName, cells: cells.map((c) => jsonCell(c, bdfOf)) };
 }

@@ -22,6 +22,8 @@ export interface CheckOptions {
   /** Also split root ports from their subtrees where only probe order couples them
    * (default true; needs `reduce`). */
   readonly splitPorts?: boolean;
+  /** Called as states are discovered (every 1024th, per explored part): for a progress line. */
+  readonly onStates?: (states: number, depth: number) => void;
 }
 
 /** What one exploration found, per invariant: premise reached, first violation. */
@@ -76,7 +78,8 @@ function exploreOne<S>(model: KernelModel<S>, part: Part, v: Variant, invs: read
     },
     { maxStates: o.maxStates, maxDepth: o.maxDepth },
     {
-      onState: (s, id) => {
+      onState: (s, id, depth) => {
+        if (o.onStates !== undefined && (id & 1023) === 0) o.onStates(id, depth);
         // New states' observations are computed once here, then reused as "after".
         if (stateInvs.length > 0) checkState(obsOf(s, id), id);
       },

@@ -96,3 +96,33 @@ export function mermaid(title: string, steps: readonly ReplayStep[], violation?:
   }
   return out.join('\n') + '\n';
 }
+
+export interface MermaidViolation {
+  readonly id: string;
+  /** Matrix column code (S1, F2, …). */
+  readonly code: string;
+  /** The one-line explanation (citing the thread), as the text output prints it. */
+  readonly explanation: string;
+  readonly steps: readonly ReplayStep[];
+  readonly detail?: string;
+}
+
+/** `verify --format mermaid`: one shape whatever the number of violations — a Markdown
+ * document (GitHub, GitLab and `mmdc -i` render its fenced blocks): a title line, then per
+ * violated invariant a heading, its explanation and one fenced sequenceDiagram; with none,
+ * the title and a line saying so. */
+export function mermaidDocument(title: string, violations: readonly MermaidViolation[]): string {
+  const out = [`# ${mdText(title)}`, ''];
+  if (violations.length === 0) out.push('No invariant is violated: nothing to draw.', '');
+  else out.push(`${violations.length} violated invariant${violations.length === 1 ? '' : 's'}.`, '');
+  for (const v of violations) {
+    out.push(`## ${v.code ? `${v.code} ` : ''}${v.id}`, '');
+    if (v.explanation) out.push(mdText(v.explanation), '');
+    out.push('```mermaid', mermaid(`${v.id} violated`, v.steps, { invariant: v.id, detail: v.detail }).trimEnd(), '```', '');
+  }
+  return out.join('\n');
+}
+
+/** One line of Markdown text: control characters and line breaks become spaces. */
+// eslint-disable-next-line no-control-regex
+const mdText = (t: string): string => t.replace(/[\u0000-\u001f\u007f]/g, ' ');

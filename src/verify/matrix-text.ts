@@ -5,6 +5,7 @@ import { parseVariant } from '../kernel/variants.js';
 import { formatEvent } from '../kernel/types.js';
 import type { IommuId } from '../kernel/platform.js';
 import { explain } from './explain.js';
+import { invariantCode } from './invariant-codes.js';
 import type { MatrixCell } from './matrix.js';
 import type { InvariantResult } from './types.js';
 
@@ -16,16 +17,10 @@ export function symbol(r: InvariantResult | undefined): string {
   return SYMBOL[r.verdict];
 }
 
-/** Short column codes: S1.. security, F1.. function, A1.. advisory, in registry order. */
+/** Column codes of these ids: S1.. security, F1.. function, A1.. advisory, fixed by the
+ * registry order (./invariant-codes.ts), so a subset keeps the codes of the full table. */
 export function columnCodes(ids: readonly string[]): Map<string, string> {
-  const n = { sec: 0, fun: 0, adv: 0 } as Record<string, number>;
-  const out = new Map<string, string>();
-  for (const id of ids) {
-    const k = id.slice(0, 3);
-    n[k] = (n[k] ?? 0) + 1;
-    out.set(id, `${k[0].toUpperCase()}${n[k]}`);
-  }
-  return out;
+  return new Map(ids.map((id) => [id, invariantCode(id)]));
 }
 
 /** `perCell`: one line per violated (cell, invariant) instead of one per explanation. */

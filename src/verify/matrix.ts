@@ -12,8 +12,8 @@ import { runCell } from './cell.js';
 import type { CellOptions, CellSpec, MatrixCell } from './cell.js';
 
 // The cell, its check and its JSON contract live in ./cell.ts (pure, shared with the browser).
-export { cellsOf, cellPlatform, runCell, jsonResult, jsonCell, jsonMatrix } from './cell.js';
-export type { CellSpec, MatrixCell, CellOptions, JsonResult, JsonCell } from './cell.js';
+export { cellsOf, cellPlatform, runCell, jsonResult, jsonCell, jsonMatrix, bdfLookup } from './cell.js';
+export type { CellSpec, MatrixCell, CellOptions, JsonResult, JsonCell, BdfOf } from './cell.js';
 
 export interface MatrixRunOptions extends CellOptions {
   /** Threads (this one included); 1 runs in this thread only. Default: defaultJobs(cells). */

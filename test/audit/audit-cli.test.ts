@@ -49,19 +49,22 @@ describe('dmagate audit', () => {
   });
 
   it('--json is machine output with the same findings', () => {
-    const rep = JSON.parse(runAudit({ sysfs: t.root, json: true }).text) as { functions: { name: string }[]; findings: { id: string; device: string | null }[] };
-    assert.deepEqual(rep.functions.map((f) => f.name), ['0000:00:01.0', '0000:01:00.0']);
-    assert.deepEqual(rep.findings.map((f) => [f.id, f.device]), [['ats-enabled-identity', '0000:01:00.0']]);
+    const rep = JSON.parse(runAudit({ sysfs: t.root, json: true }).text) as { functions: { bdf: string }[]; findings: { id: string; bdf: string | null }[] };
+    assert.deepEqual(rep.functions.map((f) => f.bdf), ['0000:00:01.0', '0000:01:00.0']);
+    assert.deepEqual(rep.findings.map((f) => [f.id, f.bdf]), [['ats-enabled-identity', '0000:01:00.0']]);
   });
 
   it('-s restricts to one function', () => {
-    const rep = JSON.parse(runAudit({ sysfs: t.root, json: true, slot: '00:01.0' }).text) as { functions: { name: string }[]; findings: unknown[] };
-    assert.deepEqual(rep.functions.map((f) => f.name), ['0000:00:01.0']);
+    const rep = JSON.parse(runAudit({ sysfs: t.root, json: true, slot: '00:01.0' }).text) as { functions: { bdf: string }[]; findings: unknown[] };
+    assert.deepEqual(rep.functions.map((f) => f.bdf), ['0000:00:01.0']);
     assert.deepEqual(rep.findings, []);
   });
 
   it('-s with an unknown or malformed BDF is an error', () => {
-    assert.equal(runAudit({ sysfs: t.root, slot: '05:00.0' }).code, 1);
+    // Exit 2 (bad input), with the nearest function: the contract of src/cli/main.ts.
+    const r = runAudit({ sysfs: t.root, slot: '01:00.1' });
+    assert.equal(r.code, 2);
+    assert.match(r.text, /did you mean "0000:01:00\.0"/);
     assert.equal(runAudit({ sysfs: t.root, slot: 'nonsense' }).code, 2);
   });
 

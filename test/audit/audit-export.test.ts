@@ -40,7 +40,7 @@ after(() => {
 
 describe('export as a scenario', () => {
   const file = join(out, 'host.yaml');
-  const r = runAudit({ sysfs: t.root, exportScenario: file });
+  const r = runAudit({ sysfs: t.root, exportScenario: file, failOn: 'never' }); // findings are not this test's subject
 
   it('writes the YAML and the adjacent dump, and says so', () => {
     assert.equal(r.code, 0, r.text);

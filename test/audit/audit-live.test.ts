@@ -23,10 +23,10 @@ describe('audit of the real /sys', { skip }, () => {
   });
 
   it('the command prints text and valid JSON', () => {
-    const text = runAudit({});
+    const text = runAudit({ failOn: 'never' }); // the live host may well have findings (exit 1)
     assert.equal(text.code, 0);
     assert.match(text.text, /^IOMMU: /m);
-    const json = runAudit({ json: true });
+    const json = runAudit({ json: true, failOn: 'never' });
     assert.equal(json.code, 0);
     const parsed = JSON.parse(json.text) as { functions: unknown[]; findings: unknown[] };
     assert.ok(Array.isArray(parsed.functions));

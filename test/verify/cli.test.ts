@@ -35,7 +35,7 @@ const BAD: string[][] = [
 const GOOD: Record<string, string[]> = {
   json: ['verify', '--iommu', 'arm-smmu-v3', '--passthrough', '--json'],
   mermaid: ['verify', '--iommu', 'arm-smmu-v3', '--variant', 'boot-dma-security,park=blocked', '--invariant', 'fun.msi-works', '--format', 'mermaid'],
-  matrix: ['matrix', '--variants', goodFile, '--iommu', 'arm-smmu-v3', 'amd', '--json', '--jobs', '1'],
+  matrix: ['matrix', '--variants', goodFile, '--iommu', 'arm-smmu-v3,amd', '--json', '--jobs', '1'],
 };
 let all: Run[] | null = null;
 /** Every invocation of this file, run once in one child process. */
@@ -59,9 +59,9 @@ test('bad input exits 2 with a reason', () => {
   assert.match(results().bad[BAD.length - 1].err, /bad\.txt:2: /);
 });
 
-test('verify --json prints one cell in the matrix shape; a violation is a finding (exit 0)', async () => {
+test('verify --json prints one cell in the matrix shape; a violation is a finding (exit 1)', async () => {
   const r = await cli(GOOD.json);
-  assert.equal(r.code, 0);
+  assert.equal(r.code, 1);
   const cell = JSON.parse(r.out) as Record<string, unknown> & { results: Record<string, { verdict: string; trace?: string[] }> };
   assert.deepEqual(Object.keys(cell), ['iommu', 'passthrough', 'ccGuest', 'variant', 'stats', 'results']);
   assert.equal(cell.iommu, 'arm-smmu-v3');
@@ -74,15 +74,17 @@ test('verify --json prints one cell in the matrix shape; a violation is a findin
 
 test('verify --format mermaid draws a sequenceDiagram for one violated invariant', async () => {
   const r = await cli(GOOD.mermaid);
-  assert.equal(r.code, 0);
-  assert.match(r.out, /^sequenceDiagram\n/);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /^# dmagate verify /);
+  assert.match(r.out, /\n## F2 fun\.msi-works\n/);
+  assert.match(r.out, /```mermaid\nsequenceDiagram\n/);
   assert.match(r.out, /U->>K: probe\(/);
   assert.match(r.out, /Note over .*fun\.msi-works violated/);
 });
 
 test('matrix --json over a variants file: the contract\'s keys and cell count', async () => {
   const r = await cli(GOOD.matrix);
-  assert.equal(r.code, 0, r.err);
+  assert.equal(r.code, 1, r.err); // mainline violates invariants: found something
   const j = JSON.parse(r.out) as { platform: string; cells: { ccGuest: boolean; variant: string }[] };
   assert.deepEqual(Object.keys(j), ['platform', 'cells']);
   assert.equal(j.platform, 'reference');

@@ -56,7 +56,9 @@ test('JSON follows the contract: {platform, cells:[{iommu, passthrough, ccGuest,
       assert.ok(['holds', 'violated', 'n/a'].includes(r.verdict));
       if (r.verdict === 'violated') assert.ok(r.trace !== undefined && r.trace.every((t) => /^[a-z-]+\([A-Za-z0-9_.:-]+(,(on|off))?\)$/.test(t)));
       if (r.verdict === 'n/a') assert.ok(typeof r.why === 'string' && r.why.length > 0);
-      for (const k of Object.keys(r)) assert.ok(['verdict', 'trace', 'why'].includes(k));
+      // The contract's keys, plus what a violation adds (docs/json.md: detail, device,
+      // explanation — the same as the text output prints; only on violations).
+      for (const k of Object.keys(r)) assert.ok(['verdict', 'trace', 'why'].includes(k) || (r.verdict === 'violated' && ['detail', 'device', 'explanation'].includes(k)), k);
     }
     // VERIFICATION.md: no-hypervisor-escape n/a on bare metal, rmr-preserved n/a on a CC guest.
     assert.equal(c.results['sec.no-hypervisor-escape'].verdict, c.ccGuest ? 'holds' : 'n/a');
