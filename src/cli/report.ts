@@ -11,6 +11,7 @@ import type { StartView } from '../web/payload.js';
 import { assetsDir, defaultCombinationLines, docsFileUrl, pageScenario } from '../web/page.js';
 import { selfContainedHtml } from '../web/report.js';
 import type { SetExit } from './commands.js';
+import { collectList } from './select.js';
 import { guarded, InputError, parseIommu } from './options.js';
 
 interface ReportOpts {
@@ -30,7 +31,7 @@ export function register(program: Command, setExit: SetExit): void {
     .requiredOption('--html <file>', 'the HTML file to write')
     .option('--variant <v>', 'one cell: this variant (with --iommu ID, --passthrough, --cc-guest); without it, the matrix')
     .option('--variants <file>', 'matrix rows, one combination per line (as `dmagate matrix --variants`)')
-    .option('--iommu <id...>', `IOMMU platform(s): ${IOMMU_IDS.join(', ')} (one cell: one id; default the scenario's)`)
+    .option('--iommu <ids>', `IOMMU platform(s), comma-separated or repeated: ${IOMMU_IDS.join(', ')} (one cell: one id; default the scenario's)`, collectList)
     .option('--passthrough', 'one cell: iommu.passthrough=1')
     .option('--cc-guest', 'one cell: a confidential-compute guest')
     .addHelpText(
@@ -45,7 +46,7 @@ export function register(program: Command, setExit: SetExit): void {
         'Examples:',
         '  dmagate report --html matrix.html',
         '  dmagate report --html msi.html --iommu arm-smmu-v3 --variant mainline',
-        '  dmagate report --html mine.html my-machine.yaml --iommu intel amd',
+        '  dmagate report --html mine.html my-machine.yaml --iommu intel,amd',
       ].join('\n'),
     )
     .action((file: string | undefined, o: ReportOpts) =>

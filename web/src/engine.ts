@@ -9,7 +9,8 @@ import type { Variant } from '../../src/kernel/variants.js';
 import type { IommuId, Platform } from '../../src/kernel/platform.js';
 import { pciDeviceGroups } from '../../src/kernel/iommu/groups.js';
 import type { IommuGroups } from '../../src/kernel/iommu/groups.js';
-import { cellPlatform, cellsOf, jsonResult, runCell } from '../../src/verify/cell.js';
+import { bdfLookup, cellPlatform, cellsOf, jsonCell, runCell } from '../../src/verify/cell.js';
+import type { JsonResult } from '../../src/verify/cell.js';
 import type { CellSpec, MatrixCell } from '../../src/verify/cell.js';
 import { parseCombinations } from '../../src/verify/combinations.js';
 import type { Combination } from '../../src/verify/combinations.js';
@@ -23,7 +24,7 @@ import { decodePlatform } from '../../src/web/platform-json.js';
 import type { PagePayload } from '../../src/web/payload.js';
 
 export type { CellSpec, MatrixCell, ReplayStep, Observation, TraceEntry, KReturn, KEvent, IommuGroups, Platform, IommuId };
-export { formatEvent, jsonResult, INVARIANTS, explain };
+export { formatEvent, INVARIANTS, explain };
 
 const model = kernelModel as unknown as KernelModel<unknown>;
 const TRANSFORMS = { withIommu, withPassthrough, withCcGuest };
@@ -40,6 +41,12 @@ export function load(payload: PagePayload): Loaded {
   const r = parseCombinations(payload.combinations.join('\n'));
   if (r.errors.length > 0) throw new Error(`bad combinations: ${r.errors.map((e) => `${e.line}: ${e.message}`).join('; ')}`);
   return { payload, platform, combos: r.combos, cells: cellsOf(r.combos, payload.iommus) };
+}
+
+/** One invariant's `results` entry exactly as `dmagate verify --json` prints it (with the
+ * explanation and the device's BDF). */
+export function jsonResultOf(l: Loaded, c: MatrixCell, id: string): JsonResult | undefined {
+  return jsonCell(c, bdfLookup(l.platform)).results[id];
 }
 
 export const cellKey = (c: CellSpec): string => `${c.iommu}|${c.variant}|${c.passthrough ? 1 : 0}|${c.ccGuest ? 1 : 0}`;

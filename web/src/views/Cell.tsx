@@ -2,7 +2,7 @@
 // explanation citing the thread message and the invariant's source; a violated one opens as a
 // sequence diagram, with the same trail (event list) and JSON as `dmagate verify --json`.
 import type { Loaded } from '../engine.js';
-import { INVARIANTS, explain, formatEvent, jsonResult, replayTrace, variantOf } from '../engine.js';
+import { INVARIANTS, explain, formatEvent, jsonResultOf, replayTrace, variantOf } from '../engine.js';
 import type { MatrixStore } from '../store.js';
 import { routeHref } from '../route.js';
 import type { Route } from '../route.js';
@@ -99,7 +99,7 @@ export function CellView({ l, store, route }: { l: Loaded; store: MatrixStore; r
           <SequenceDiagram key={`${open}|${steps.length}`} steps={steps} title={`${open} on ${spec.iommu}`} />
           <details>
             <summary>JSON of this result (the `results` entry of verify --json)</summary>
-            <pre data-testid="result-json">{JSON.stringify({ [open]: jsonResult(openR) }, null, 2)}</pre>
+            <pre data-testid="result-json">{JSON.stringify({ [open]: jsonResultOf(l, cell, open) }, null, 2)}</pre>
           </details>
         </div>
       ) : (
