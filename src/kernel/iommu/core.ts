@@ -217,6 +217,8 @@ export function iommuAttachDevicePasid(tx: Tx, name: string): KReturn {
   const d = dev(tx, name);
   if (d.probeErr !== null) return fail('ENODEV', 'no IOMMU group (R4.31)');
   if (!ops(tx).hasBlockedDomain(tx.prof)) return fail('EOPNOTSUPP', 'no blocked domain with set_dev_pasid (R4.31; 6.1 profile)');
+  const dc = ops(tx).pasidDomainCheck?.(tx, name);
+  if (dc !== undefined && !dc.ok) return dc;
   if (d.mmu.ssidBits === 0) return fail('EINVAL', 'pasid >= max_pasids (0): PASID not enabled (R4.31)');
   if (d.pasid) return fail('EBUSY', 'PASID already in pasid_array (R4.31)');
   setDev(tx, name, { pasid: true });
