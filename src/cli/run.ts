@@ -2,7 +2,7 @@
 // the kernel did at each step (trace with rule ids) and returned, then each device's DMA
 // state; checks the scenario's `expect:` (exit 1 when one fails). Format: docs/scenario.md.
 import type { Command } from 'commander';
-import { parseEvent } from '../kernel/types.js';
+import { formatEvent, parseEvent } from '../kernel/types.js';
 import type { DeviceObs, KEvent, KernelModel } from '../kernel/types.js';
 import { parseVariant } from '../kernel/variants.js';
 import { formatError } from '../platform/errors.js';
@@ -23,6 +23,8 @@ export interface RunOptions {
   readonly ccGuest?: boolean;
   readonly event?: readonly string[];
   readonly json?: boolean;
+  /** Run events the model's world guard disables (kernel/enabled.ts), with a warning. */
+  readonly force?: boolean;
 }
 
 /** Exit codes: 0 ran (and every expectation held), 1 an expectation failed, 2 bad input. */
@@ -202,9 +204,31 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   }
   const p = prepare(base, opts);
   if ('errors' in p) return { code: EXIT_BAD_INPUT, stdout: '', stderr: p.errors.map((e) => `dmagate run: ${e}\n`).join('') };
-  const result = simulate(await loadModel(), p.prepared.scenario);
+  const model = await loadModel();
+  // issue 12: an event the explorer would never take (kernel/enabled.ts eventGuard: e.g. a probe
+  // below a port that is not present) is an input error, or a warning with --force
+  const refused = await disabledEvents(model, p.prepared.scenario);
+  if (refused.length > 0 && !opts.force) {
+    return { code: EXIT_BAD_INPUT, stdout: '', stderr: refused.map((w) => `dmagate run: ${w} (--force runs it anyway)\n`).join('') };
+  }
+  const warnings = refused.map((w) => `dmagate run: warning: ${w}; run anyway (--force)\n`).join('');
+  const result = simulate(model, p.prepared.scenario);
   const stdout = opts.json ? JSON.stringify(runJson(p.prepared, result), null, 2) + '\n' : formatRun(p.prepared, result);
-  return { code: result.ok ? 0 : EXIT_FAILED, stdout, stderr: '' };
+  return { code: result.ok ? 0 : EXIT_FAILED, stdout, stderr: warnings };
+}
+
+/** The events the world guard disables in the state the previous events reach, as messages. */
+async function disabledEvents(model: KernelModel<unknown>, sc: Scenario): Promise<string[]> {
+  const { eventGuard } = await import('../kernel/enabled.js');
+  const out: string[] = [];
+  let s = model.init(sc.platform, sc.variant);
+  sc.events.forEach((e, i) => {
+    // the guard reads the model's own state type; `model` is that model (loadModel)
+    const why = eventGuard(sc.platform, sc.variant, s as Parameters<typeof eventGuard>[2], e);
+    if (why !== true) out.push(`events[${i}] ${formatEvent(e)}: not possible here: ${why}`);
+    s = model.step(sc.platform, sc.variant, s, e).state;
+  });
+  return out;
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -219,6 +243,8 @@ export function register(program: Command, setExit: SetExit): void {
         'domain, ATS (+STU), Translated acceptance, untranslated reach, MSI, CXL.cache HPA.',
         'Without SCENARIO: the built-in reference platform with no events (add some with -e).',
         'The scenario\'s expect: is checked unless an option changed the scenario.',
+        'An event that cannot happen in that state (the model\'s world guard: a device probed before',
+        'its upstream port, bind of a bound device, ...) is an input error naming why; --force runs it.',
         'Exit status: 0 ran and every expectation held, 1 an expectation failed, 2 bad input.',
         'Example: dmagate run -e \'probe(rp-cxl)\' -e \'probe(cxl-accel)\' --passthrough',
       ].join('\n'),
@@ -231,6 +257,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--cc-guest', 'make the platform a confidential-compute guest')
     .option('-e, --event <event>', 'append an event, e.g. probe(rp-cxl) (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--json', 'machine-readable output')
+    .option('--force', 'run events the model says cannot happen there (e.g. a probe below an absent port), with a warning')
     .action(async (file: string | undefined, opts: RunOptions) => {
       const r = await runCommand(file, opts);
       if (r.stdout) process.stdout.write(r.stdout);
