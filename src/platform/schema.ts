@@ -233,7 +233,7 @@ export const scenarioSchema: Schema = {
       variant: { type: 'string', description: 'kernel variant, e.g. "boot-dma-security,park=blocked" (default mainline)' },
       events: {
         type: 'array',
-        items: { type: 'string', description: `kind(device): ${EVENT_KINDS.join(', ')}; guest-eats(device,on|off)` },
+        items: { type: 'string', description: `kind(device): ${EVENT_KINDS.join(', ')}; guest-eats(device,on|off); group-type(device,identity|dma|dma-fq|auto)` },
       },
       expect: expectSchema,
     },
