@@ -4,11 +4,33 @@
 // Opt-in, never part of `npm test` or CI: each boot takes 15-60 s. One boot at a time, niced.
 // Usage: node scripts/kernel-check.mjs [--record] [name-substring ...]
 //   --record  also rewrite data/kernel/<name>.json with the new recording
+//   node scripts/kernel-check.mjs --replay   (no QEMU) the agreement table of the recorded runs
+//   through the model, per vendor, as docs/kernel-check.md shows it
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
+if (args.includes('--replay')) {
+  const { compareRun, formatComparison } = await import('../dist/kernel-check/compare.js');
+  const { checkRecordedRun } = await import('../dist/kernel-check/record.js');
+  const { readFileSync } = await import('node:fs');
+  const per = new Map();
+  for (const f of readdirSync(join('data', 'kernel')).filter((x) => x.endsWith('.json')).sort()) {
+    const c = compareRun(checkRecordedRun(JSON.parse(readFileSync(join('data', 'kernel', f), 'utf8')), f));
+    console.log(formatComparison(c));
+    const v = per.get(c.vendor) ?? { runs: 0, steps: 0, agree: 0, fields: 0, fieldsAgree: 0 };
+    v.runs++;
+    v.steps += c.steps.length;
+    v.agree += c.steps.filter((s) => s.agrees).length;
+    v.fields += c.fieldsCompared;
+    v.fieldsAgree += c.fieldsCompared - c.diffs.length;
+    per.set(c.vendor, v);
+  }
+  console.log('\n| vendor | runs | steps compared | steps agreeing | fields compared | fields agreeing |\n| --- | --- | --- | --- | --- | --- |');
+  for (const [k, v] of per) console.log(`| ${k} | ${v.runs} | ${v.steps} | ${v.agree} | ${v.fields} | ${v.fieldsAgree} |`);
+  process.exit(0);
+}
 const record = args.includes('--record');
 const filters = args.filter((a) => a !== '--record');
 const dir = join('data', 'kernel', 'scenarios');
