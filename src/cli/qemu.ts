@@ -18,6 +18,7 @@ export interface QemuOptions {
   readonly modules?: string;
   readonly keepTemp?: boolean;
   readonly description?: string;
+  readonly guestRoot?: string;
 }
 
 const EXIT_DISAGREES = 1;
@@ -69,7 +70,7 @@ export async function qemuCommand(file: string, o: QemuOptions, err: (s: string)
   const { compareRun, formatComparison } = await import('../kernel-check/compare.js');
   let run;
   try {
-    const tools = findTools(plan.arch, { kernel: o.kernel, modules: o.modules });
+    const tools = findTools(plan.arch, { kernel: o.kernel, modules: o.modules, guestRoot: o.guestRoot });
     run = await runQemu(
       plan,
       tools,
@@ -122,6 +123,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--timeout <seconds>', 'kill QEMU after this long (default 300)')
     .option('--kernel <vmlinuz>', 'guest kernel (default: newest /boot/vmlinuz-*-amd64)')
     .option('--modules <dir>', 'its modules directory (default: /usr/lib/modules/<release>)')
+    .option('--guest-root <dir>', 'arm64 guests: where linux-image-*-arm64 and busybox-static:arm64 were unpacked (dpkg -x)')
     .option('--description <text>', 'stored in the recorded run')
     .option('--keep-temp', 'keep the temporary initramfs directory')
     .option('--json', 'machine-readable output')

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { basename, join } from 'node:path';
 import { bundledPath } from '../platform/package-root.js';
 import { cpioNewcGz, type CpioEntry } from './cpio.js';
@@ -26,6 +27,8 @@ export interface HostTools {
   readonly kernelPackage: string | null;
   readonly modulesDir: string;
   readonly busybox: string;
+  /** The C compiler for the guest helper (gcc, or aarch64-linux-gnu-gcc for arm64 guests). */
+  readonly cc: string;
 }
 
 function which(cmd: string): string | null {
@@ -65,32 +68,51 @@ function newestKernel(arch: Arch, bootDir: string): string | null {
 export interface FindOptions {
   readonly kernel?: string;
   readonly modules?: string;
+  /** A directory where Debian's arm64 packages were unpacked (dpkg -x linux-image-*-arm64 and
+   * busybox-static:arm64 into it): boot/vmlinuz-*, lib/modules/<release>, bin/busybox. */
+  readonly guestRoot?: string;
 }
+
+const ARM64_HOWTO =
+  'an arm64 guest needs Debian\'s arm64 packages unpacked in one directory, passed as --guest-root DIR:\n' +
+  '    apt-get -o APT::Architectures=amd64,arm64 -o Dir::State::Lists=/tmp/l update\n' +
+  '    apt-get -o APT::Architectures=amd64,arm64 -o Dir::State::Lists=/tmp/l download linux-image-6.1.0-NN-arm64:arm64 busybox-static:arm64\n' +
+  '    for d in *.deb; do dpkg -x $d DIR; done\n' +
+  '  and the cross compiler for the guest helper: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross';
 
 export function findTools(arch: Arch, o: FindOptions = {}): HostTools {
   const problems: string[] = [];
   const qemuName = arch === 'x86_64' ? 'qemu-system-x86_64' : 'qemu-system-aarch64';
   const qemu = which(qemuName);
   if (qemu === null) problems.push(`${qemuName} not found: apt-get install ${arch === 'x86_64' ? 'qemu-system-x86' : 'qemu-system-arm'}`);
-  const kernel = o.kernel ?? newestKernel(arch, arch === 'x86_64' ? '/boot' : '/usr/lib/dmagate-arm64/boot');
+  const root = o.guestRoot;
+  const kernel = o.kernel ?? (arch === 'x86_64' ? newestKernel(arch, '/boot') : root === undefined ? null : newestKernel(arch, join(root, 'boot')));
   if (kernel === null || !existsSync(kernel)) {
-    problems.push(
-      arch === 'x86_64'
-        ? 'no guest kernel in /boot: apt-get install linux-image-amd64 (or --kernel FILE --modules DIR)'
-        : 'no arm64 guest kernel: apt-get download linux-image-arm64 and its linux-image-6.1.*-arm64, unpack with dpkg -x, then pass --kernel .../boot/vmlinuz-* --modules .../lib/modules/<release>',
-    );
+    problems.push(arch === 'x86_64' ? 'no guest kernel in /boot: apt-get install linux-image-amd64 (or --kernel FILE --modules DIR)' : `no arm64 guest kernel: ${ARM64_HOWTO}`);
   }
   const release = kernel === null ? '' : basename(kernel).replace(/^vmlinuz-/, '');
-  const modulesDir = o.modules ?? `/usr/lib/modules/${release}`;
+  const modulesDir = o.modules ?? (arch === 'aarch64' && root !== undefined ? join(root, 'lib', 'modules', release) : `/usr/lib/modules/${release}`);
   if (kernel !== null && !existsSync(join(modulesDir, 'modules.dep'))) problems.push(`no modules for ${release} at ${modulesDir} (modules.dep missing): reinstall linux-image-${release} or pass --modules DIR`);
-  const busybox = '/bin/busybox';
+  const busybox = arch === 'x86_64' ? '/bin/busybox' : join(root ?? '/nonexistent', 'bin', 'busybox');
   if (!existsSync(busybox) || !/statically linked/.test(safeFile(busybox))) {
-    if (arch === 'x86_64') problems.push('no static busybox at /bin/busybox: apt-get install busybox-static');
+    problems.push(arch === 'x86_64' ? 'no static busybox at /bin/busybox: apt-get install busybox-static' : `no arm64 static busybox at ${busybox}: ${ARM64_HOWTO}`);
   }
-  if (arch === 'aarch64') problems.push('arm64 guests need an arm64 static busybox and helper: not built by this version (SMMUv3 runs are left out)');
-  if (which('gcc') === null) problems.push('gcc not found (it builds the guest helper with -static): apt-get install gcc libc6-dev');
+  const cc = arch === 'x86_64' ? 'gcc' : 'aarch64-linux-gnu-gcc';
+  if (which(cc) === null) problems.push(arch === 'x86_64' ? 'gcc not found (it builds the guest helper with -static): apt-get install gcc libc6-dev' : `${cc} not found: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross`);
   if (problems.length > 0) throw new HostError(problems.join('\n'));
-  return { qemu: qemu!, qemuVersion: versionOf(qemu!), kernel: kernel!, kernelRelease: release, kernelPackage: dpkgVersion(`linux-image-${release}`), modulesDir, busybox };
+  const pkg = dpkgVersion(`linux-image-${release}`) ?? (root !== undefined ? debVersionIn(root, release) : null);
+  return { qemu: qemu!, qemuVersion: versionOf(qemu!), kernel: kernel!, kernelRelease: release, kernelPackage: pkg, modulesDir, busybox, cc };
+}
+
+/** The package version of an unpacked kernel .deb: its changelog's first line. */
+function debVersionIn(root: string, release: string): string | null {
+  const f = join(root, 'usr', 'share', 'doc', `linux-image-${release}`, 'changelog.Debian.gz');
+  try {
+    const m = /\(([^)]+)\)/.exec(gunzipSync(readFileSync(f)).toString('utf8').split('\n')[0]);
+    return m ? m[1] : null;
+  } catch {
+    return null;
+  }
 }
 
 function safeFile(p: string): string {
@@ -131,11 +153,11 @@ export function moduleOrder(modulesDep: string, builtin: string, wanted: readonl
 }
 
 /** Builds the guest helper (gcc -static) into `dir`. */
-function buildHelper(dir: string): string {
+function buildHelper(dir: string, cc: string): string {
   const src = bundledPath('data', 'kernel', 'guest', 'dmagate-guest.c');
   const out = join(dir, 'dmagate-guest');
   try {
-    execFileSync('gcc', ['-static', '-O2', '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+    execFileSync(cc, ['-static', '-O2', '-o', out, src], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
   } catch (e) {
     const msg = e instanceof Error && 'stderr' in e ? String((e as { stderr: unknown }).stderr) : String(e);
     throw new HostError(`gcc -static failed building the guest helper (apt-get install libc6-dev):\n${msg.slice(0, 2000)}`);
@@ -153,7 +175,7 @@ export interface Built {
 /** The initramfs: busybox, the helper, the modules in load order, /init. */
 export function buildInitramfs(plan: Plan, tools: HostTools): Built {
   const dir = mkdtempSync(join(tmpdir(), 'dmagate-qemu-'));
-  const helper = buildHelper(dir);
+  const helper = buildHelper(dir, tools.cc);
   const dep = readFileSync(join(tools.modulesDir, 'modules.dep'), 'utf8');
   const builtinPath = join(tools.modulesDir, 'modules.builtin');
   const builtin = existsSync(builtinPath) ? readFileSync(builtinPath, 'utf8') : '';

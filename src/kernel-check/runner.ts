@@ -49,6 +49,7 @@ export async function runQemu(plan: Plan, tools: HostTools, meta: RunMeta, o: Ru
         child.kill('SIGKILL');
       }, o.timeoutMs);
       let pending = '';
+      let ended = false;
       const total = plan.steps.length;
       const onData = (b: Buffer): void => {
         const s = b.toString('utf8');
@@ -57,6 +58,12 @@ export async function runQemu(plan: Plan, tools: HostTools, meta: RunMeta, o: Ru
         const lines = pending.split(/\r?\n/);
         pending = lines.pop() ?? '';
         for (const l of lines) {
+          if (l.includes('DMAGATE-END') && !ended) {
+            // everything is recorded: the guest's poweroff may still wait for devices to shut
+            // down (an NVMe under the emulated AMD-Vi can take minutes), so stop QEMU ourselves
+            ended = true;
+            setTimeout(() => child.kill('SIGKILL'), 1000);
+          }
           const m = /DMAGATE-(STEP|UNAME) (.*)/.exec(l);
           const secs = ((Date.now() - t0) / 1000).toFixed(0);
           if (m?.[1] === 'UNAME') o.progress(`[${secs} s] guest up: ${m[2].split(' ')[0]}`);
