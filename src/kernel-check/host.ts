@@ -77,7 +77,7 @@ const ARM64_HOWTO =
   'an arm64 guest needs Debian\'s arm64 packages unpacked in one directory, passed as --guest-root DIR:\n' +
   '    apt-get -o APT::Architectures=amd64,arm64 -o Dir::State::Lists=/tmp/l update\n' +
   '    apt-get -o APT::Architectures=amd64,arm64 -o Dir::State::Lists=/tmp/l download linux-image-6.1.0-NN-arm64:arm64 busybox-static:arm64\n' +
-  '    for d in *.deb; do dpkg -x $d DIR; done\n' +
+  '    for d in *.deb; do dpkg -x $d DIR; done; depmod -b DIR <release>\n' +
   '  and the cross compiler for the guest helper: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross';
 
 export function findTools(arch: Arch, o: FindOptions = {}): HostTools {
@@ -92,7 +92,7 @@ export function findTools(arch: Arch, o: FindOptions = {}): HostTools {
   }
   const release = kernel === null ? '' : basename(kernel).replace(/^vmlinuz-/, '');
   const modulesDir = o.modules ?? (arch === 'aarch64' && root !== undefined ? join(root, 'lib', 'modules', release) : `/usr/lib/modules/${release}`);
-  if (kernel !== null && !existsSync(join(modulesDir, 'modules.dep'))) problems.push(`no modules for ${release} at ${modulesDir} (modules.dep missing): reinstall linux-image-${release} or pass --modules DIR`);
+  if (kernel !== null && !existsSync(join(modulesDir, 'modules.dep'))) problems.push(`no modules for ${release} at ${modulesDir} (modules.dep missing): reinstall linux-image-${release}, run depmod -b ROOT ${release} for an unpacked .deb, or pass --modules DIR`);
   const busybox = arch === 'x86_64' ? '/bin/busybox' : join(root ?? '/nonexistent', 'bin', 'busybox');
   if (!existsSync(busybox) || !/statically linked/.test(safeFile(busybox))) {
     problems.push(arch === 'x86_64' ? 'no static busybox at /bin/busybox: apt-get install busybox-static' : `no arm64 static busybox at ${busybox}: ${ARM64_HOWTO}`);

@@ -203,9 +203,13 @@ function iommuArgs(p: Platform, problems: string[]): { arch: Arch; args: string[
       if (f.amdGtPpr) problems.push('features.amdGtPpr: QEMU 7.2\'s amd-iommu has no GT/PPR extended features: set amdGtPpr: false');
       return { arch: 'x86_64', args: ['-machine', 'q35', '-device', `amd-iommu,intremap=on,device-iotlb=${f.amdIotlb ? 'on' : 'off'}`], cmdline: [] };
     case 'arm-smmu-v3':
-      // hw/arm/smmuv3.c (QEMU 7.2) smmuv3_init_regs: stage 1 only, no IDR0.ATS, no substreams
+      // hw/arm/smmuv3.c (QEMU 7.2) smmuv3_init_regs: stage 1 only, no IDR0.ATS, no substreams.
+      // GICv3 with an ITS: MSIs are isolated, so VFIO type1 attaches (with GICv2 it refuses:
+      // "No interrupt remapping support", -EPERM, a recorded finding)
       if (f.smmuAts) problems.push('features.smmuAts: QEMU 7.2\'s SMMUv3 has no IDR0.ATS: set smmuAts: false');
-      return { arch: 'aarch64', args: ['-machine', 'virt,iommu=smmuv3', '-cpu', 'cortex-a57'], cmdline: [] };
+      // virt boots with a device tree: of_iommu_configure requests ACS after the bus scan
+      if (!f.lateAcsRequest) problems.push('features.lateAcsRequest: an arm64 device-tree guest requests ACS after the PCI bus scan: set lateAcsRequest: true');
+      return { arch: 'aarch64', args: ['-machine', 'virt,iommu=smmuv3,gic-version=3,its=on', '-cpu', 'cortex-a57'], cmdline: [] };
   }
 }
 

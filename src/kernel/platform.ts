@@ -39,6 +39,11 @@ export interface IommuFeatures {
   readonly amdGtPpr: boolean;
   /** AMD SEV-SNP host (amd_iommu_snp_en): amd_iommu_def_domain_type gives no IDENTITY (R5.21). */
   readonly amdSnp: boolean;
+  /** The IOMMU's firmware description requests ACS (pci_request_acs) only after the PCI bus scan
+   * (device tree: of_iommu_configure at dma_configure), so pci_std_enable_acs never ran on
+   * boot-time devices: ACS Control stays as the device came up. Observed on an arm64 DT guest
+   * (issue 12). Default false: x86 (DMAR/IVRS detection) and ACPI IORT request it first. */
+  readonly lateAcsRequest: boolean;
 }
 
 /** Kernel command line, parsed (R1.1, R4.2). `undefined` = not given (build default). */
@@ -121,4 +126,5 @@ export const DEFAULT_FEATURES: IommuFeatures = {
   amdNpCache: false,
   amdGtPpr: true,
   amdSnp: false,
+  lateAcsRequest: false,
 };

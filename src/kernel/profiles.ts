@@ -29,6 +29,13 @@ export interface Profile {
    * amd_iommu_gt_ppr_supported(); amd_iommu_probe_device calls pci_prepare_ats. 6.1:
    * attach_device enables ATS when amd_iommu_iotlb_sup and pci_enable_ats succeeds. */
   readonly amdCapsNeedGtPpr: boolean;
+  /** SMMUv3 devices are IOMMU-probed at their first driver bind, not at device add: in 6.1 the
+   * fwspec is created by of_dma_configure / acpi_dma_configure from pci_dma_configure (really_probe),
+   * so the BUS_NOTIFY_ADD_DEVICE probe and bus_iommu_probe find none (arm_smmu_probe_device:
+   * -ENODEV) — observed under QEMU (data/kernel/smmuv3.json: "Adding to iommu group" at bind).
+   * Mainline probes firmware-described devices at add (the 2023–24 fwspec/probe rework; INFERRED
+   * as v7.0 behaviour). */
+  readonly smmuProbeAtBind: boolean;
 }
 
 export const PROFILE_DATA: Readonly<Record<Variant['profile'], Profile>> = {
@@ -41,6 +48,7 @@ export const PROFILE_DATA: Readonly<Record<Variant['profile'], Profile>> = {
     groupTypeMultiDevice: true,
     resetParksInBlocking: true,
     amdCapsNeedGtPpr: true,
+    smmuProbeAtBind: false,
   },
   'v6.1': {
     vendorBlockedDomain: false,
@@ -51,6 +59,7 @@ export const PROFILE_DATA: Readonly<Record<Variant['profile'], Profile>> = {
     groupTypeMultiDevice: false,
     resetParksInBlocking: false,
     amdCapsNeedGtPpr: false,
+    smmuProbeAtBind: true,
   },
 };
 

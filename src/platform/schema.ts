@@ -83,6 +83,7 @@ const FEATURE_KEYS: Record<keyof IommuFeatures, Schema> = {
   amdNpCache: { ...bool, description: 'AMD-Vi NpCache, a virtualised AMD IOMMU: the driver forces strict DMA (R4.4a); default false' },
   amdGtPpr: { ...bool, description: 'AMD EFR GT+PPR (amd_iommu_gt_ppr_supported): mainline records ATS/PASID/PRI only then (R5.21); default true' },
   amdSnp: { ...bool, description: 'AMD SEV-SNP host: no IDENTITY from amd_iommu_def_domain_type (R5.21); default false' },
+  lateAcsRequest: { ...bool, description: 'ACS requested only after the PCI bus scan (device-tree IOMMU): ACS Control as decoded, not enabled by the kernel; default false' },
 };
 
 // Mirrors src/pci/builder.ts SyntheticDeviceSpec: header fields at the top, capabilities under

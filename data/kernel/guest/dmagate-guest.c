@@ -124,6 +124,8 @@ static void obs_one(const char *name, const char *bdf, int first) {
   }
   int ats = n > 0 ? ext_cap(cfg, n, 0x000f) : 0;
   int pasid = n > 0 ? ext_cap(cfg, n, 0x001b) : 0;
+  int acs = n > 0 ? ext_cap(cfg, n, 0x000d) : 0;
+  unsigned acsctl = acs ? (cfg[acs + 6] | (cfg[acs + 7] << 8)) : 0;
   unsigned atsctl = ats ? (cfg[ats + 6] | (cfg[ats + 7] << 8)) : 0;
   unsigned pasidctl = pasid ? (cfg[pasid + 6] | (cfg[pasid + 7] << 8)) : 0;
   printf("%s\"%s\":{\"bdf\":\"%s\",\"present\":%s,\"driver\":", first ? "" : ",", name, bdf, n > 0 ? "true" : "false");
@@ -135,8 +137,9 @@ static void obs_one(const char *name, const char *bdf, int first) {
   printf(",\"type\":");
   if (type[0]) printf("\"%s\"", type);
   else printf("null");
-  printf(",\"atsCap\":%s,\"atsEnabled\":%s,\"atsStu\":%u,\"pasidCap\":%s,\"pasidEnabled\":%s,\"configBytes\":%ld}", ats ? "true" : "false",
-         (atsctl & 0x8000) ? "true" : "false", (atsctl & 0x1f) + 12, pasid ? "true" : "false", (pasidctl & 1) ? "true" : "false", (long)n);
+  printf(",\"atsCap\":%s,\"atsEnabled\":%s,\"atsStu\":%u,\"pasidCap\":%s,\"pasidEnabled\":%s,\"acsCtrl\":%d,\"configBytes\":%ld}", ats ? "true" : "false",
+         (atsctl & 0x8000) ? "true" : "false", (atsctl & 0x1f) + 12, pasid ? "true" : "false", (pasidctl & 1) ? "true" : "false",
+         acs ? (int)acsctl : -1, (long)n);
 }
 
 static int cmd_obs(int argc, char **argv) {

@@ -86,6 +86,11 @@ function claimableDomain(tx: Tx, name: string): boolean {
   return park !== null && d === park.kind;
 }
 
+/** profiles.ts smmuProbeAtBind: the IOMMU probe of an SMMUv3 device waits for its first bind. */
+export function iommuProbeDeferredToBind(tx: Tx): boolean {
+  return tx.p.iommu === 'arm-smmu-v3' && tx.prof.smmuProbeAtBind;
+}
+
 /** R4.18–R4.21 __iommu_probe_device (single-device probe path) with D4 parking. */
 export function iommuProbeDevice(tx: Tx, name: string): KReturn {
   const pr = ops(tx).probeDevice(tx, name);
@@ -117,6 +122,15 @@ export function iommuProbeDevice(tx: Tx, name: string): KReturn {
     if (groupDevices(tx, name).length === 0) setGrp(tx, name, GROUP_EMPTY);
   }
   return r;
+}
+
+/** really_probe → pci_dma_configure → of_dma_configure / acpi_dma_configure → iommu_probe_device
+ * for a device whose IOMMU probe waited for its first bind (profiles.ts smmuProbeAtBind). */
+export function iommuProbeAtDmaConfigure(tx: Tx, name: string): KReturn {
+  if (dev(tx, name).probeErr !== 'EPROBE_DEFER') return OK;
+  setDev(tx, name, { probeErr: null });
+  log(tx, 'pci_dma_configure', name, 'R4.18', 'of_dma_configure/acpi_dma_configure -> iommu_probe_device');
+  return iommuProbeDevice(tx, name);
 }
 
 /** iommu_release_device: vendor release; the group is freed with its last device. */

@@ -10,6 +10,7 @@ import {
   iommuDeviceClaimDmaOwner,
   iommuDeviceReleaseDmaOwner,
   iommuGroupSetDomain,
+  iommuProbeAtDmaConfigure,
 } from '../iommu/core.js';
 import { isMsiOnlyBound } from '../base/dma-mode.js';
 import { msiThroughIommu } from '../platform-index.js';
@@ -22,6 +23,8 @@ export function vfioBind(tx: Tx, name: string): KReturn {
   if (dev(tx, name).drv !== 'none') return fail('EBUSY', `${name} already bound`);
   const gate = bindGate(tx, name);
   if (!gate.ok) return gate;
+  const late = iommuProbeAtDmaConfigure(tx, name); // really_probe → pci_dma_configure (6.1 SMMUv3)
+  if (!late.ok) return late;
   setDev(tx, name, { drv: 'vfio' });
   log(tx, 'vfio_pci_probe', name, 'R6.1', 'driver_managed_dma: no iommu_device_use_default_domain');
   return OK;
