@@ -21,9 +21,9 @@ function runs(): RecordedRun[] {
 
 describe('recorded Linux runs replayed through the model (profile=v6.1)', () => {
   const all = runs();
-  it('there are recorded runs for VT-d scalable, VT-d legacy and AMD-Vi', () => {
+  it('there are recorded runs for VT-d scalable, VT-d legacy, AMD-Vi and SMMUv3', () => {
     const vendors = new Set(all.map((r) => compareRun(r).vendor));
-    for (const v of ['intel', 'intel-legacy', 'amd']) assert.ok(vendors.has(v), `no recorded run for ${v}`);
+    for (const v of ['intel', 'intel-legacy', 'amd', 'arm-smmu-v3']) assert.ok(vendors.has(v), `no recorded run for ${v}`);
   });
   for (const run of all) {
     it(`${run.name}: ${run.steps.length} steps on ${run.kernel.release}`, () => {
