@@ -39,6 +39,7 @@ export async function qemuCommand(file: string, o: QemuOptions, err: (s: string)
   }
   const { planRun, PlanError } = await import('../kernel-check/plan.js');
   const { guestInit } = await import('../kernel-check/guest-script.js');
+  const { ssdtSource } = await import('../kernel-check/host.js');
   let plan;
   try {
     plan = planRun(loaded.scenario);
@@ -52,7 +53,8 @@ export async function qemuCommand(file: string, o: QemuOptions, err: (s: string)
   if (o.print) {
     const out = [
       `# ${plan.note}`,
-      `${plan.qemuBinary} ${plan.qemuArgs.join(' ')} -kernel VMLINUZ -initrd INITRD -append '${plan.kernelCmdline}'`,
+      `${plan.qemuBinary} ${plan.qemuArgs.join(' ')}${plan.devices.some((d) => d.acpiName) ? ' -acpitable file=SSDT' : ''} -kernel VMLINUZ -initrd INITRD -append '${plan.kernelCmdline}'`,
+      ...(plan.devices.some((d) => d.acpiName) ? ['# ---- SSDT (iasl) ----', ssdtSource(plan.devices.flatMap((d) => (d.acpiName ? [d.acpiName] : [])))] : []),
       `# boot: ${plan.bootEvents.length} events done by the kernel while booting; then ${plan.steps.length} steps`,
       `# modules: ${plan.modules.join(' ') || '(none)'}`,
       '# ---- /init ----',

@@ -165,9 +165,42 @@ function buildHelper(dir: string, cc: string): string {
   return out;
 }
 
+/** An SSDT giving each external-facing root port the _DSD property ExternalFacingPort = 1, under
+ * the Microsoft "external facing port" UUID that drivers/acpi/property.c accepts (prp_guids);
+ * compiled with iasl (acpica-tools). */
+export function ssdtSource(names: readonly string[]): string {
+  const scopes = names.map(
+    (n) => `    External (\\_SB.PCI0.${n}, DeviceObj)
+    Scope (\\_SB.PCI0.${n})
+    {
+        Name (_DSD, Package () {
+            ToUUID ("efcc06cc-73ac-4bc3-bff0-76143807c389"),
+            Package () { Package () { "ExternalFacingPort", 1 } }
+        })
+    }`,
+  );
+  return `DefinitionBlock ("", "SSDT", 2, "DMAGT", "EXTFACE", 1)\n{\n${scopes.join('\n')}\n}\n`;
+}
+
+function buildSsdt(plan: Plan, dir: string): string | null {
+  const names = plan.devices.flatMap((d) => (d.acpiName === undefined ? [] : [d.acpiName]));
+  if (names.length === 0) return null;
+  if (which('iasl') === null) throw new HostError('iasl not found (it compiles the SSDT that marks external-facing root ports): apt-get install acpica-tools');
+  const dsl = join(dir, 'extface.dsl');
+  writeFileSync(dsl, ssdtSource(names));
+  try {
+    execFileSync('iasl', ['-p', join(dir, 'extface'), dsl], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  } catch (e) {
+    throw new HostError(`iasl failed on the external-facing SSDT: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return join(dir, 'extface.aml');
+}
+
 export interface Built {
   readonly dir: string;
   readonly initrd: string;
+  /** -acpitable file for external-facing root ports, if any. */
+  readonly ssdt: string | null;
   readonly init: string;
   readonly moduleFiles: readonly string[];
 }
@@ -194,5 +227,5 @@ export function buildInitramfs(plan: Plan, tools: HostTools): Built {
   ];
   const initrd = join(dir, 'initrd.cpio.gz');
   writeFileSync(initrd, cpioNewcGz(entries));
-  return { dir, initrd, init, moduleFiles: files };
+  return { dir, initrd, init, moduleFiles: files, ssdt: buildSsdt(plan, dir) };
 }

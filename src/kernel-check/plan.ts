@@ -25,6 +25,10 @@ export interface PlannedDevice {
   readonly ownDriver: string | null;
   /** The model's IOMMU group id (g0, g1, ...): one VFIO container per group. */
   readonly modelGroup: string;
+  /** An external-facing root port: its q35 DSDT device (\\_SB.PCI0.Sxx, _ADR slot<<16) that an
+   * SSDT gives the _DSD "ExternalFacingPort" = 1 (drivers/pci/pci-acpi.c
+   * pci_acpi_set_external_facing, R2.1). */
+  readonly acpiName?: string;
 }
 
 export interface Plan {
@@ -101,8 +105,8 @@ function planDevices(p: Platform, problems: string[]): PlannedDevice[] {
       problems.push(`${where}: QEMU 7.2 emulates no device with PASID, PRI, SR-IOV or CXL capabilities; drop them or leave the device out`);
       continue;
     }
-    if (d.physfn !== undefined || d.dmaAliasOf !== undefined || d.externalFacing || d.usb4HostInterface) {
-      problems.push(`${where}: VFs, DMA aliases and firmware port attributes (externalFacing, usb4) are not emulated`);
+    if (d.physfn !== undefined || d.dmaAliasOf !== undefined || d.usb4HostInterface) {
+      problems.push(`${where}: VFs, DMA aliases and the usb4-host-interface firmware reference are not emulated`);
       continue;
     }
     if (d.reservedRegions.length > 0) {
@@ -117,6 +121,7 @@ function planDevices(p: Platform, problems: string[]): PlannedDevice[] {
       const slot = rootPortSlot(d, problems);
       if (slot === null) continue;
       if (d.driver !== null && d.driver.name !== 'pcieport') problems.push(`${where}: a root port's driver is pcieport (got ${d.driver.name})`);
+      if (d.externalFacing && p.iommu === 'arm-smmu-v3') problems.push(`${where}: externalFacing needs an ACPI _DSD; the arm64 guest boots with a device tree`);
       const bdf = `0000:00:${slot}.0`;
       const id = `rp${++chassis}`;
       ports.set(d.name, { bdf, id, used: false });
@@ -127,6 +132,7 @@ function planDevices(p: Platform, problems: string[]): PlannedDevice[] {
         qemuDevice: `pcie-root-port,id=${id},bus=pcie.0,chassis=${chassis},addr=0x${slot}${acs ? '' : ',disable-acs=on'}`,
         rootPortBdf: bdf,
         isEndpoint: false,
+        ...(d.externalFacing ? { acpiName: `S${((parseInt(slot, 16) << 3) | 0).toString(16).toUpperCase().padStart(2, '0')}` } : {}),
         ownDriver: d.driver === null ? null : 'pcieport',
         modelGroup: groups.groupOf[d.name],
       });

@@ -30,13 +30,13 @@ export class RunError extends Error {
   }
 }
 
-export function qemuArgv(plan: Plan, tools: HostTools, initrd: string): string[] {
-  return [...plan.qemuArgs, '-kernel', tools.kernel, '-initrd', initrd, '-append', plan.kernelCmdline];
+export function qemuArgv(plan: Plan, tools: HostTools, initrd: string, ssdt: string | null = null): string[] {
+  return [...plan.qemuArgs, ...(ssdt === null ? [] : ['-acpitable', `file=${ssdt}`]), '-kernel', tools.kernel, '-initrd', initrd, '-append', plan.kernelCmdline];
 }
 
 export async function runQemu(plan: Plan, tools: HostTools, meta: RunMeta, o: RunOptions): Promise<RecordedRun> {
   const built = buildInitramfs(plan, tools);
-  const argv = qemuArgv(plan, tools, built.initrd);
+  const argv = qemuArgv(plan, tools, built.initrd, built.ssdt);
   const t0 = Date.now();
   o.progress(`booting ${tools.kernelRelease} under ${tools.qemuVersion} (${plan.note}; timeout ${Math.round(o.timeoutMs / 1000)} s)`);
   let serial = '';

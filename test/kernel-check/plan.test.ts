@@ -162,3 +162,16 @@ describe('dmagate qemu: serial output', () => {
     assert.ok(cut.warnings.some((w) => /no observation/.test(w)));
   });
 });
+
+describe('dmagate qemu: external-facing root ports', () => {
+  it('an SSDT gives the q35 DSDT device of the port the _DSD ExternalFacingPort = 1', async () => {
+    const { ssdtSource } = await import('../../src/kernel-check/host.js');
+    const p = planRun(file('vtd-sm-untrusted.yaml'));
+    const names = p.devices.flatMap((d) => (d.acpiName ? [d.acpiName] : []));
+    assert.deepEqual(names, ['S18'], 'slot 3 function 0: _ADR 0x00030000, QEMU names it S18');
+    const dsl = ssdtSource(names);
+    assert.match(dsl, /Scope \(\\_SB\.PCI0\.S18\)/);
+    assert.match(dsl, /efcc06cc-73ac-4bc3-bff0-76143807c389/);
+    assert.match(dsl, /"ExternalFacingPort", 1/);
+  });
+});
