@@ -1,8 +1,8 @@
 // Replays a recorded run through the model (the kernel profile of the recorded kernel:
 // profile=v6.1 for Linux 6.1) and compares, step by step, what the model predicts with what the
 // kernel did: each step's return (ok / errno), and per device the bound driver, PCI ATS Enable,
-// and the group's default-domain type (sysfs `type`; compared while the group is not owned by
-// VFIO, when it is the domain the model names).
+// the group's default-domain type (sysfs `type`; compared while the group is not owned by
+// VFIO, when it is the domain the model names), and which devices share an IOMMU group.
 import { kernelModel } from '../kernel/model.js';
 import { parseEvent, type DeviceObs, type KEvent } from '../kernel/types.js';
 import { parseVariant, type Variant } from '../kernel/variants.js';
@@ -48,6 +48,15 @@ export function variantForRun(run: RecordedRun): Variant {
   return parseVariant(`profile=${profileForRelease(run.kernel.release)}`);
 }
 
+/** Per device: the other scenario devices in its IOMMU group (R3 grouping as the kernel did it). */
+function coMembers(groupOf: ReadonlyMap<string, string | null>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [n, g] of groupOf) {
+    out.set(n, g === null ? '(no group)' : [...groupOf].filter(([o, h]) => o !== n && h === g).map(([o]) => o).sort().join(',') || '(alone)');
+  }
+  return out;
+}
+
 function compareDevice(step: number, event: string, name: string, k: GuestDeviceObs, m: DeviceObs, out: FieldDiff[]): number {
   let n = 0;
   const cmp = (field: string, kv: unknown, mv: unknown): void => {
@@ -88,6 +97,14 @@ export function compareRun(run: RecordedRun): Comparison {
       const k = st.devices[d.name];
       if (k === undefined) continue;
       fields += compareDevice(st.index, st.event, d.name, k, obs.devices[d.name], diffs);
+    }
+    // the group partition: who shares a group with whom (present devices)
+    const here = p.devices.filter((d) => st.devices[d.name]?.present && obs.devices[d.name].present).map((d) => d.name);
+    const kg = coMembers(new Map(here.map((n) => [n, st.devices[n].group])));
+    const mg = coMembers(new Map(here.map((n) => [n, obs.devices[n].group])));
+    for (const n of here) {
+      fields++;
+      if (kg.get(n) !== mg.get(n)) diffs.push({ step: st.index, event: st.event, device: n, field: 'groupMates', kernel: kg.get(n), model: mg.get(n) });
     }
     fieldsCompared += fields;
     verdicts.push({ index: st.index, event: st.event, agrees: diffs.length === before, fields });

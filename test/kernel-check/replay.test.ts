@@ -47,5 +47,13 @@ describe('recorded Linux runs replayed through the model (profile=v6.1)', () => 
     );
     const r2 = compareRun({ ...run, steps: run.steps.map((s, i) => (i === run.steps.length - 1 ? { ...s, ret: s.ret === 'ok' ? 'EBUSY' : 'ok' } : s)) });
     assert.equal(r2.diffs.filter((d) => d.field === 'return').length, 1);
+    // two devices the kernel grouped apart, reported in one group: both see a different partition
+    const last = run.steps[run.steps.length - 1];
+    const grouped = Object.entries(last.devices).filter(([, d]) => d.group !== null);
+    assert.ok(grouped.length >= 2);
+    const [[a], [b, db]] = grouped;
+    const merged = { ...last, devices: { ...last.devices, [a]: { ...last.devices[a], group: db.group } } };
+    const r3 = compareRun({ ...run, steps: [...run.steps.slice(0, -1), merged] });
+    assert.deepEqual(r3.diffs.filter((d) => d.field === 'groupMates').map((d) => d.device).sort(), [a, b].sort());
   });
 });
