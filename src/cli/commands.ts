@@ -17,6 +17,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   serve: () => import('./serve.js'),
   report: () => import('./report.js'),
   completion: () => import('./completion.js'),
+  qemu: () => import('./qemu.js'),
 };
 
 /** Registers the command named first in argv, or every command (for --help, `help X`,

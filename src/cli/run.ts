@@ -35,6 +35,8 @@ export interface RunOptions {
   readonly trace?: string;
   /** Which violated invariant of the --trace file (ids or column codes). */
   readonly invariant?: readonly string[];
+  /** Run events the model's world guard disables (kernel/enabled.ts), with a warning. */
+  readonly force?: boolean;
 }
 
 /** Exit codes: 0 ran (and every expectation held), 1 an expectation failed, 2 bad input. */
@@ -282,6 +284,13 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   if ('errors' in p) return { code: EXIT_BAD_INPUT, stdout: '', stderr: p.errors.map((e) => `dmagate run: ${e}\n`).join('') };
   const model = await loadModel();
   const sc = p.prepared.scenario;
+  // issue 12: an event the explorer would never take (kernel/enabled.ts eventGuard: e.g. a probe
+  // below a port that is not present) is an input error, or a warning with --force
+  const refused = await disabledEvents(model, sc);
+  if (refused.length > 0 && !opts.force) {
+    return { code: EXIT_BAD_INPUT, stdout: '', stderr: refused.map((w) => `dmagate run: ${termSafe(w)} (--force runs it anyway)\n`).join('') };
+  }
+  const warnings = refused.map((w) => `dmagate run: warning: ${termSafe(w)}; run anyway (--force)\n`).join('');
   const result = simulate(model, sc);
   let replayed: ReplayInfo | undefined;
   if (cex !== undefined) {
@@ -289,7 +298,21 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   }
   const stdout = opts.json ? JSON.stringify(runJson(p.prepared, result, replayed), null, 2) + '\n' : formatRun(p.prepared, result) + (replayed ? '\n' + replayText(replayed) : '');
   const found = !result.ok || replayed?.reproduction.reproduced === true;
-  return { code: found ? EXIT_FOUND : 0, stdout, stderr: '' };
+  return { code: found ? EXIT_FOUND : 0, stdout, stderr: warnings };
+}
+
+/** The events the world guard disables in the state the previous events reach, as messages. */
+async function disabledEvents(model: KernelModel<unknown>, sc: Scenario): Promise<string[]> {
+  const { eventGuard } = await import('../kernel/enabled.js');
+  const out: string[] = [];
+  let s = model.init(sc.platform, sc.variant);
+  sc.events.forEach((e, i) => {
+    // the guard reads the model's own state type; `model` is that model (loadModel)
+    const why = eventGuard(sc.platform, sc.variant, s as Parameters<typeof eventGuard>[2], e);
+    if (why !== true) out.push(`events[${i}] ${formatEvent(e)}: not possible here: ${why}`);
+    s = model.step(sc.platform, sc.variant, s, e).state;
+  });
+  return out;
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -308,6 +331,9 @@ export function register(program: Command, setExit: SetExit): void {
         '--trace FILE replays a counterexample of `dmagate verify --json` (FILE, or - for stdin):',
         'its events, IOMMU, passthrough, CC guest and variant; give the SCENARIO verify ran on',
         '(default: the reference platform). It then says whether the violation reproduces.',
+        '',
+        'An event that cannot happen in that state (the model\'s world guard: a device probed before',
+        'its upstream port, bind of a bound device, ...) is an input error naming why; --force runs it.',
         '',
         'Exit status: 0 ran, every expectation held (and a --trace violation did not reproduce);',
         '1 an expectation failed or the --trace violation reproduced; 2 bad input.',
@@ -328,6 +354,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--trace <file>', 'replay a counterexample from `dmagate verify --json` (- for stdin)')
     .option('--invariant <ids>', 'with --trace: which violated invariant to replay (id or column code)', collectList)
     .option('--json', 'machine-readable output (docs/json.md)')
+    .option('--force', 'run events the model says cannot happen there (e.g. a probe below an absent port), with a warning')
     .action(async (file: string | undefined, opts: RunOptions) => {
       const r = await runCommand(file, opts);
       if (r.stdout) process.stdout.write(r.stdout);

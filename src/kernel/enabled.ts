@@ -4,6 +4,12 @@
 // device, accept and opt-in once, one PASID per device. As STYLE.md §6 asks, each event has a
 // guard that says why it is disabled (`eventGuard`), and `enabledEvents` enumerates candidates
 // through it.
+//
+// Issue 12's finer events (vfio-claim, vfio-set-iommu, group-type, reset) have guards, so
+// `dmagate run` refuses them where the world would not do them, but `enabledEvents` does not
+// offer them to the explorer: vfio-claim + vfio-set-iommu reach exactly the states of
+// vfio-attach (+ vfio-detach), and group-type / reset are administrator actions outside the
+// thread's invariants; offering them would change counterexample traces of `matrix --json`.
 import type { Platform } from './platform.js';
 import { platIndex, type DevInfo } from './platform-index.js';
 import { pvecGet } from './pvec.js';
@@ -61,6 +67,16 @@ export function eventGuard(p: Platform, v: Variant, s: KState, e: KEvent): true 
       if (!(d.drv === 'own' || (d.drv === 'vfio' && d.vfioOpen))) return 'no bound driver or open VFIO device to use a PASID';
       if (e.kind === 'pasid-attach') return d.pasid ? 'one PASID per device in the event space' : true;
       return d.pasid ? true : 'no PASID attached';
+    case 'vfio-claim':
+      if (d.drv !== 'vfio') return 'not bound to vfio-pci';
+      return d.vfioOpen ? 'already claimed (VFIO_GROUP_SET_CONTAINER done)' : true;
+    case 'vfio-set-iommu':
+      if (!d.vfioOpen) return 'not claimed: vfio-claim (VFIO_GROUP_SET_CONTAINER) comes first';
+      return d.vfioAttached ? 'already attached' : true;
+    case 'group-type':
+      return e.type === undefined ? 'group-type needs a type' : true; // the kernel's own refusals are outcomes
+    case 'reset':
+      return true; // sysfs `reset` / VFIO_DEVICE_RESET: any present device; refusals are outcomes
     case 'guest-eats':
       if (p.iommu !== 'arm-smmu-v3') return 'nested vEATS is SMMUv3 (R5.7)';
       if (!d.vfioAttached) return 'not attached to a user domain';

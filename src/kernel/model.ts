@@ -17,6 +17,9 @@
 //   (ARM BLOCKED) still binds, with msi 'failed' (pcieport falls back to no MSI).
 // - unbind of a PF (own driver or vfio-pci) removes its VFs first (sriov_disable).
 // - pasid-attach needs a bound own driver (SVA) or an open VFIO device; one PASID per device.
+// - vfio-claim (VFIO_GROUP_SET_CONTAINER) and vfio-set-iommu (VFIO_SET_IOMMU) are vfio-attach's
+//   two halves; group-type(d,t) is the sysfs group `type` write (iommu/group-type.ts); reset(d)
+//   is pci_reset_function with v7.0's pci_dev_reset_iommu_prepare/done (iommu/reset.ts).
 // - A refused event keeps what the kernel keeps; refusals come before any change, except a
 //   VFIO claim that succeeded before a refused attach (the fd stays open, as in the kernel).
 import type { Platform } from './platform.js';
@@ -29,7 +32,9 @@ import { initialState, stateKey, type KState } from './state.js';
 import { OK, commit, dev, fail, log, lookup, newTx, setDev, type Tx } from './tx.js';
 import type { KEvent, KReturn, KernelModel, StepResult } from './types.js';
 import type { Variant } from './variants.js';
-import { guestEats, vfioAttach, vfioBind, vfioDetach } from './vfio/vfio.js';
+import { guestEats, vfioAttach, vfioBind, vfioClaim, vfioDetach, vfioSetIommu } from './vfio/vfio.js';
+import { iommuGroupStoreType } from './iommu/group-type.js';
+import { pciResetFunction } from './iommu/reset.js';
 
 function needPresent(tx: Tx, name: string): KReturn {
   return dev(tx, name).present ? OK : fail('ENODEV', `${name} is not present`);
@@ -71,6 +76,14 @@ function apply(tx: Tx, e: KEvent): KReturn {
       return iommuDetachDevicePasid(tx, n);
     case 'guest-eats':
       return guestEats(tx, n, e.on === true);
+    case 'vfio-claim':
+      return vfioClaim(tx, n);
+    case 'vfio-set-iommu':
+      return vfioSetIommu(tx, n);
+    case 'group-type':
+      return iommuGroupStoreType(tx, n, e.type ?? 'auto');
+    case 'reset':
+      return pciResetFunction(tx, n);
   }
 }
 

@@ -26,6 +26,24 @@ export interface IommuFeatures {
   readonly intelAtsr: boolean;
   /** AMD IVRS IOTLB support (amd_iommu_iotlb_sup) — R5.17. */
   readonly amdIotlb: boolean;
+  /** VT-d CAP.CM (Caching Mode: a virtualised VT-d, QEMU `caching-mode=on`) — R4.4a: the driver
+   * calls iommu_set_dma_strict() (mainline: unless first-stage tables are the default). */
+  readonly intelCachingMode: boolean;
+  /** VT-d ECAP.FLTS (first-stage translation; QEMU 7.2 has none) — mainline
+   * first_level_by_default() in scalable mode. */
+  readonly intelFlts: boolean;
+  /** AMD-Vi IOMMU_CAP_NPCACHE (a virtualised AMD IOMMU, QEMU's amd-iommu sets it) — R4.4a. */
+  readonly amdNpCache: boolean;
+  /** AMD EFR GT and PPR (amd_iommu_gt_ppr_supported()) — mainline records ATS/PASID/PRI
+   * support (pdev_get_caps) only then (R5.21). QEMU 7.2's amd-iommu has neither. */
+  readonly amdGtPpr: boolean;
+  /** AMD SEV-SNP host (amd_iommu_snp_en): amd_iommu_def_domain_type gives no IDENTITY (R5.21). */
+  readonly amdSnp: boolean;
+  /** The IOMMU's firmware description requests ACS (pci_request_acs) only after the PCI bus scan
+   * (device tree: of_iommu_configure at dma_configure), so pci_std_enable_acs never ran on
+   * boot-time devices: ACS Control stays as the device came up. Observed on an arm64 DT guest
+   * (issue 12). Default false: x86 (DMAR/IVRS detection) and ACPI IORT request it first. */
+  readonly lateAcsRequest: boolean;
 }
 
 /** Kernel command line, parsed (R1.1, R4.2). `undefined` = not given (build default). */
@@ -103,4 +121,10 @@ export const DEFAULT_FEATURES: IommuFeatures = {
   intelDeviceTlb: true,
   intelAtsr: true,
   amdIotlb: true,
+  intelCachingMode: false,
+  intelFlts: true,
+  amdNpCache: false,
+  amdGtPpr: true,
+  amdSnp: false,
+  lateAcsRequest: false,
 };

@@ -25,6 +25,11 @@ export const EVENT_KINDS = [
   'pasid-attach',
   'pasid-detach',
   'guest-eats',
+  // issue 12: finer events for scenarios and `dmagate qemu` (not offered by `enabled`, see enabled.ts)
+  'vfio-claim',
+  'vfio-set-iommu',
+  'group-type',
+  'reset',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -34,7 +39,13 @@ export interface KEvent {
   readonly dev: string;
   /** Only for guest-eats(d, on|off). */
   readonly on?: boolean;
+  /** Only for group-type(d, identity|dma|dma-fq|auto): what is written to the group's sysfs `type`. */
+  readonly type?: GroupTypeRequest;
 }
+
+/** The values `/sys/kernel/iommu_groups/N/type` accepts (iommu_group_store_type), lower-cased. */
+export const GROUP_TYPE_REQUESTS = ['identity', 'dma', 'dma-fq', 'auto'] as const;
+export type GroupTypeRequest = (typeof GROUP_TYPE_REQUESTS)[number];
 
 /** Linux errno names the model returns (as data, never thrown). */
 export type Errno = 'EINVAL' | 'EBUSY' | 'EPERM' | 'ENODEV' | 'EOPNOTSUPP' | 'EPROBE_DEFER' | 'ENOSPC' | 'EEXIST';
@@ -134,21 +145,30 @@ export interface KernelModel<S> {
 
 export function formatEvent(e: KEvent): string {
   if (e.kind === 'guest-eats') return `guest-eats(${e.dev},${e.on ? 'on' : 'off'})`;
+  if (e.kind === 'group-type') return `group-type(${e.dev},${e.type ?? 'auto'})`;
   return `${e.kind}(${e.dev})`;
 }
 
-/** Parses "bind(cxl-accel)" / "guest-eats(gpu,on)". Throws InputError with a readable message (and a did-you-mean for the kind). */
+/** Parses "bind(cxl-accel)" / "guest-eats(gpu,on)" / "group-type(nic,identity)". Throws InputError
+ * with a readable message (and a did-you-mean for the kind). */
 export function parseEvent(text: string): KEvent {
-  const m = /^\s*([a-z-]+)\(\s*([A-Za-z0-9_.:-]+)\s*(?:,\s*(on|off)\s*)?\)\s*$/.exec(text);
+  const m = /^\s*([a-z0-9-]+)\(\s*([A-Za-z0-9_.:-]+)\s*(?:,\s*([A-Za-z-]+)\s*)?\)\s*$/.exec(text);
   if (!m) throw new InputError(`bad event "${text}": expected kind(device) such as bind(cxl-accel)`);
   const kind = m[1] as EventKind;
   if (!(EVENT_KINDS as readonly string[]).includes(kind)) {
     throw new InputError(`bad event "${text}": unknown kind "${m[1]}"${didYouMean(m[1], EVENT_KINDS)} (known: ${EVENT_KINDS.join(', ')})`);
   }
   if (kind === 'guest-eats') {
-    if (m[3] === undefined) throw new InputError(`bad event "${text}": guest-eats takes (device,on|off)`);
+    if (m[3] !== 'on' && m[3] !== 'off') throw new InputError(`bad event "${text}": guest-eats takes (device,on|off)`);
     return { kind, dev: m[2], on: m[3] === 'on' };
   }
-  if (m[3] !== undefined) throw new InputError(`bad event "${text}": only guest-eats takes a second argument`);
+  if (kind === 'group-type') {
+    const t = m[3]?.toLowerCase();
+    if (t === undefined || !(GROUP_TYPE_REQUESTS as readonly string[]).includes(t)) {
+      throw new InputError(`bad event "${text}": group-type takes (device,${GROUP_TYPE_REQUESTS.join('|')})`);
+    }
+    return { kind, dev: m[2], type: t as GroupTypeRequest };
+  }
+  if (m[3] !== undefined) throw new InputError(`bad event "${text}": only guest-eats and group-type take a second argument`);
   return { kind, dev: m[2] };
 }

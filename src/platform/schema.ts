@@ -78,6 +78,12 @@ const FEATURE_KEYS: Record<keyof IommuFeatures, Schema> = {
   intelDeviceTlb: { ...bool, description: 'VT-d ECAP.DT (R5.11)' },
   intelAtsr: { ...bool, description: 'device covered by a DMAR ATSR/SATC unit (R5.11)' },
   amdIotlb: { ...bool, description: 'AMD IVRS IOTLB support (R5.17)' },
+  intelCachingMode: { ...bool, description: 'VT-d CAP.CM, a virtualised VT-d: the driver forces strict DMA (R4.4a); default false' },
+  intelFlts: { ...bool, description: 'VT-d ECAP.FLTS first-stage tables (mainline: no forced strict with CM in scalable mode); default true' },
+  amdNpCache: { ...bool, description: 'AMD-Vi NpCache, a virtualised AMD IOMMU: the driver forces strict DMA (R4.4a); default false' },
+  amdGtPpr: { ...bool, description: 'AMD EFR GT+PPR (amd_iommu_gt_ppr_supported): mainline records ATS/PASID/PRI only then (R5.21); default true' },
+  amdSnp: { ...bool, description: 'AMD SEV-SNP host: no IDENTITY from amd_iommu_def_domain_type (R5.21); default false' },
+  lateAcsRequest: { ...bool, description: 'ACS requested only after the PCI bus scan (device-tree IOMMU): ACS Control as decoded, not enabled by the kernel; default false' },
 };
 
 // Mirrors src/pci/builder.ts SyntheticDeviceSpec: header fields at the top, capabilities under
@@ -228,7 +234,7 @@ export const scenarioSchema: Schema = {
       variant: { type: 'string', description: 'kernel variant, e.g. "boot-dma-security,park=blocked" (default mainline)' },
       events: {
         type: 'array',
-        items: { type: 'string', description: `kind(device): ${EVENT_KINDS.join(', ')}; guest-eats(device,on|off)` },
+        items: { type: 'string', description: `kind(device): ${EVENT_KINDS.join(', ')}; guest-eats(device,on|off); group-type(device,identity|dma|dma-fq|auto)` },
       },
       expect: expectSchema,
     },

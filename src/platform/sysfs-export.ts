@@ -163,5 +163,30 @@ export function exportScenario(host: SysfsHost, o: ExportOptions): ScenarioExpor
       lines.push(`      driver: { name: ${q(f.driver)}, dmaMode: ${dmaModeOf(f.driver)}, usesMsi: ${usesMsi} }`);
     }
   }
+  lines.push(...presentStateEvents(fns, nameOf));
   return { yaml: lines.join('\n') + '\n', dump: formatDump(dumpEntries), warnings };
+}
+
+/** issue 12: the events that reproduce the host's present state, so `dmagate run host.yaml`
+ * shows the host as it is: every function probed in enumeration order (drivers/pci/probe.c
+ * pci_device_add, parents first), a PF's driver bound right after its probe when VFs of it
+ * exist (they appear only while the PF driver is bound, sriov_enable), then every other bound
+ * driver in enumeration order (vfio-pci as vfio-bind: an open VFIO fd is not visible in sysfs,
+ * so no vfio-attach is written). */
+function presentStateEvents(fns: readonly SysfsFunction[], nameOf: ReadonlyMap<string, string>): string[] {
+  const ev: string[] = [];
+  const bound = new Set<string>();
+  const exportedPf = new Set(fns.filter((f) => f.physfn !== null && fns.some((p) => p.name === f.physfn && p.fn?.sriov)).map((f) => f.physfn as string));
+  const bind = (f: SysfsFunction): void => {
+    if (f.driver === null || bound.has(f.name)) return;
+    bound.add(f.name);
+    ev.push(`${f.driver === 'vfio-pci' ? 'vfio-bind' : 'bind'}(${nameOf.get(f.name) as string})`);
+  };
+  for (const f of fns) {
+    ev.push(`probe(${nameOf.get(f.name) as string})`);
+    if (exportedPf.has(f.name)) bind(f);
+  }
+  for (const f of fns) bind(f);
+  if (ev.length === 0) return ['events: []'];
+  return ['# the host as it is now: enumeration, then the bound drivers', 'events:', ...ev.map((e) => `  - ${q(e)}`)];
 }

@@ -134,3 +134,42 @@ describe('export details', () => {
     assert.equal(runAudit({ sysfs: t.root, exportScenario: join(out, 'y.yaml'), iommu: 'via' }).code, 2);
   });
 });
+
+describe('export: the events reproduce the host as it is (issue 12)', () => {
+  const file = join(out, 'present.yaml');
+  runAudit({ sysfs: t.root, exportScenario: file });
+  const sc = loadScenario(readFileSync(file, 'utf8'), file).scenario;
+  it('probes every function in enumeration order, binds a PF before its VFs are probed, then the other drivers', async () => {
+    assert.ok(sc);
+    const { formatEvent } = await import('../../src/kernel/types.js');
+    // drivers/pci/probe.c pci_scan_child_bus_extend: every slot of a bus is added first, then
+    // the bridges' buses are scanned; a VF exists only once its PF's driver enabled SR-IOV
+    assert.deepEqual(sc.events.map(formatEvent), [
+      'probe(00:01.0)',
+      'probe(00:02.0)',
+      'probe(00:03.0)',
+      'probe(01:00.0)',
+      'bind(01:00.0)',
+      'probe(01:00.1)',
+      'probe(02:00.0)',
+      'bind(00:01.0)',
+      'bind(00:02.0)',
+      'vfio-bind(01:00.1)',
+    ]);
+  });
+  it('every event is possible where it stands, and `run` ends with the host\'s drivers bound', async () => {
+    assert.ok(sc);
+    const { kernelModel } = await import('../../src/kernel/model.js');
+    const { eventGuard } = await import('../../src/kernel/enabled.js');
+    let s = kernelModel.init(sc.platform, sc.variant);
+    for (const e of sc.events) {
+      assert.equal(eventGuard(sc.platform, sc.variant, s, e), true, JSON.stringify(e));
+      s = kernelModel.step(sc.platform, sc.variant, s, e).state;
+    }
+    const o = kernelModel.observe(sc.platform, sc.variant, s).devices;
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(o).map(([n, d]) => [n, d.driver])),
+      { '00:01.0': 'pcieport', '01:00.0': 'cxl_accel', '01:00.1': 'vfio-pci', '00:02.0': 'pcieport', '02:00.0': null, '00:03.0': null },
+    );
+  });
+});

@@ -37,7 +37,9 @@ const ROWS: Row[] = [
   { vendor: 'amd', dom: 'blocked', pasid: false, ats: false, tr: false, src: 'R5.19/R5.20' },
   { vendor: 'amd', dom: 'identity', pasid: false, ats: true, tr: true, src: 'R5.18' },
   { vendor: 'amd', dom: 'identity', pasid: true, ats: true, tr: true, src: 'R5.18' },
-  { vendor: 'amd', dom: 'dma', pasid: false, ats: true, tr: true, src: 'R5.18' },
+  // a PASID-capable device gets IDENTITY from amd_iommu_def_domain_type (R5.21) unless SNP or
+  // memory encryption is active: SNP keeps this row's DMA domain
+  { vendor: 'amd', dom: 'dma', pasid: false, features: { amdSnp: true }, ats: true, tr: true, src: 'R5.18' },
 ];
 
 function reach(r: Row, untrusted = false, noats = false) {

@@ -1,6 +1,6 @@
 // Enumeration and hot-removal (drivers/pci/probe.c pci_device_add → device_add → the IOMMU
 // bus notifier, R4.18; drivers/pci/remove.c pci_stop_and_remove_bus_device → device_del).
-import { iommuProbeDevice, iommuReleaseDevice } from '../iommu/core.js';
+import { iommuProbeDeferredToBind, iommuProbeDevice, iommuReleaseDevice } from '../iommu/core.js';
 import { DEV_ABSENT } from '../state.js';
 import { OK, dev, fail, info, log, setDev, type Tx } from '../tx.js';
 import type { KReturn } from '../types.js';
@@ -11,9 +11,18 @@ import { vfioUnbind } from '../vfio/vfio.js';
 export function pciDeviceAdd(tx: Tx, name: string): KReturn {
   if (dev(tx, name).present) return fail('EEXIST', `${name} already present`);
   setDev(tx, name, { ...DEV_ABSENT, present: true });
+  if (iommuProbeDeferredToBind(tx)) {
+    // profiles.ts smmuProbeAtBind: no fwspec before dma_configure; the probe returns -ENODEV
+    // quietly and really_probe's pci_dma_configure probes the device later (probeErr marks it)
+    setDev(tx, name, { probeErr: 'EPROBE_DEFER' });
+    log(tx, 'pci_device_add', name, 'R4.18', 'BUS_NOTIFY_ADD_DEVICE: no fwspec yet (arm_smmu_probe_device -ENODEV): IOMMU probe at the first driver bind');
+    return OK;
+  }
   log(tx, 'pci_device_add', name, 'R4.18', 'BUS_NOTIFY_ADD_DEVICE -> iommu_probe_device');
   return iommuProbeDevice(tx, name);
 }
+
+
 
 /** device_release_driver for whatever is bound. */
 export function deviceReleaseAny(tx: Tx, name: string): void {

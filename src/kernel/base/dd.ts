@@ -1,6 +1,6 @@
 // drivers/base/dd.c really_probe / __device_release_driver with drivers/pci/pci-driver.c
 // pci_dma_configure / pci_dma_cleanup (R4.22, R4.23), D3/D4 gating and the D9 DMA-mode enum.
-import { iommuDeviceUnuseDefaultDomain, iommuDeviceUseDefaultDomain, groupDevices, iommuGroupSetDomain, restingDomain, iommuDetachDevicePasid } from '../iommu/core.js';
+import { iommuDeviceUnuseDefaultDomain, iommuDeviceUseDefaultDomain, iommuProbeAtDmaConfigure, groupDevices, iommuGroupSetDomain, restingDomain, iommuDetachDevicePasid } from '../iommu/core.js';
 import { iommuDmaPrepareMsi } from '../iommu/msi.js';
 import { blockingKind, lockedOff } from '../iommu/parking.js';
 import { OK, dev, fail, grp, info, log, setDev, type Tx } from '../tx.js';
@@ -26,6 +26,8 @@ export function deviceBind(tx: Tx, name: string): KReturn {
   if (!gate.ok) return gate;
   const mode = ownDriverDmaMode(tx.v, i);
   log(tx, 'really_probe', name, 'R4.22', `driver ${drv.name} (${mode}) -> pci_dma_configure`);
+  const late = iommuProbeAtDmaConfigure(tx, name);
+  if (!late.ok) return late;
   if (mode === 'normal') {
     // R4.23 pci_dma_configure: !driver_managed_dma → iommu_device_use_default_domain
     const r = iommuDeviceUseDefaultDomain(tx, name);

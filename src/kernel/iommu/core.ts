@@ -86,6 +86,11 @@ function claimableDomain(tx: Tx, name: string): boolean {
   return park !== null && d === park.kind;
 }
 
+/** profiles.ts smmuProbeAtBind: the IOMMU probe of an SMMUv3 device waits for its first bind. */
+export function iommuProbeDeferredToBind(tx: Tx): boolean {
+  return tx.p.iommu === 'arm-smmu-v3' && tx.prof.smmuProbeAtBind;
+}
+
 /** R4.18–R4.21 __iommu_probe_device (single-device probe path) with D4 parking. */
 export function iommuProbeDevice(tx: Tx, name: string): KReturn {
   const pr = ops(tx).probeDevice(tx, name);
@@ -117,6 +122,15 @@ export function iommuProbeDevice(tx: Tx, name: string): KReturn {
     if (groupDevices(tx, name).length === 0) setGrp(tx, name, GROUP_EMPTY);
   }
   return r;
+}
+
+/** really_probe → pci_dma_configure → of_dma_configure / acpi_dma_configure → iommu_probe_device
+ * for a device whose IOMMU probe waited for its first bind (profiles.ts smmuProbeAtBind). */
+export function iommuProbeAtDmaConfigure(tx: Tx, name: string): KReturn {
+  if (dev(tx, name).probeErr !== 'EPROBE_DEFER') return OK;
+  setDev(tx, name, { probeErr: null });
+  log(tx, 'pci_dma_configure', name, 'R4.18', 'of_dma_configure/acpi_dma_configure -> iommu_probe_device');
+  return iommuProbeDevice(tx, name);
 }
 
 /** iommu_release_device: vendor release; the group is freed with its last device. */
@@ -217,6 +231,8 @@ export function iommuAttachDevicePasid(tx: Tx, name: string): KReturn {
   const d = dev(tx, name);
   if (d.probeErr !== null) return fail('ENODEV', 'no IOMMU group (R4.31)');
   if (!ops(tx).hasBlockedDomain(tx.prof)) return fail('EOPNOTSUPP', 'no blocked domain with set_dev_pasid (R4.31; 6.1 profile)');
+  const dc = ops(tx).pasidDomainCheck?.(tx, name);
+  if (dc !== undefined && !dc.ok) return dc;
   if (d.mmu.ssidBits === 0) return fail('EINVAL', 'pasid >= max_pasids (0): PASID not enabled (R4.31)');
   if (d.pasid) return fail('EBUSY', 'PASID already in pasid_array (R4.31)');
   setDev(tx, name, { pasid: true });

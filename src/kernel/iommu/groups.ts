@@ -13,7 +13,7 @@
 // R3.7 (SMMUv3 uses pci_device_group for PCI) and R3.8 (one domain per group) are the IOMMU
 // core's business; every Platform device is PCI, so every device is grouped here.
 import type { Platform } from '../platform.js';
-import { pciAcsEnabledInfo, pciAcsPathEnabled, REQ_ACS_FLAGS } from '../pci/acs.js';
+import { acsEnabledAtEnumeration, pciAcsEnabledInfo, pciAcsPathEnabled, REQ_ACS_FLAGS } from '../pci/acs.js';
 import { pciIndex, pciUpstreamInfo, type PciDevInfo } from '../pci/index.js';
 import { dict, lazyRecord } from '../pci/state.js';
 
@@ -95,7 +95,8 @@ function compute(p: Platform): GroupArrays {
     if (acsPathMemo[bridge.order] < 0) acsPathMemo[bridge.order] = pciAcsPathEnabled(p, bridge.desc.name, null, REQ_ACS_FLAGS) ? 1 : 0;
     return acsPathMemo[bridge.order] === 1;
   };
-  const acsEnabled = (d: PciDevInfo): boolean => pciAcsEnabledInfo(d, REQ_ACS_FLAGS);
+  const std = acsEnabledAtEnumeration(p);
+  const acsEnabled = (d: PciDevInfo): boolean => pciAcsEnabledInfo(d, REQ_ACS_FLAGS, std);
 
   // R3.5 get_pci_function_alias_group: non-isolated functions of the same slot.
   const functionAliasGroup = (d: PciDevInfo, seen: Set<number>): number => {

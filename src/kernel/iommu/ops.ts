@@ -45,6 +45,11 @@ export interface IommuOps {
   atsSupported(x: DevView): boolean;
   /** Derived, never stored: the IOMMU accepts the device's Translated requests now. */
   translatedAccepted(x: DevView): boolean;
+  /** ops->def_domain_type (R4.5), where the vendor has one the model follows (AMD R5.21). */
+  defDomainType?(tx: Tx, name: string): 'identity' | 'dma' | null;
+  /** iommu_attach_device_pasid's first test: the domain a PASID would be attached with has
+   * domain->ops->set_dev_pasid (-EOPNOTSUPP otherwise; AMD: only the SVA domain has it). */
+  pasidDomainCheck?(tx: Tx, name: string): KReturn;
 }
 
 /** Paging domains (page table behind the RID; __IOMMU_DOMAIN_PAGING). */

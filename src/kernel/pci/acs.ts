@@ -25,17 +25,27 @@ export const REQ_ACS_FLAGS = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
 
 const STD_ENABLED = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
 
-/** drivers/pci/pci.c: pci_acs_flags_enabled (after pci_std_enable_acs ran at enumeration). */
-export function pciAcsFlagsEnabled(d: PciDevInfo, flags: number): boolean {
+/** pci_std_enable_acs ran on the platform's boot-time devices: pci_request_acs() came before the
+ * PCI bus scan. Observed otherwise (issue 12, data/kernel/smmuv3.json: ACS Control 0 on QEMU's
+ * root ports in an arm64 device-tree guest, endpoints in their port's group): on DT platforms
+ * of_iommu_configure requests ACS at a device's dma_configure, after enumeration — the
+ * platform feature lateAcsRequest. */
+export function acsEnabledAtEnumeration(p: Platform): boolean {
+  return !p.features.lateAcsRequest;
+}
+
+/** drivers/pci/pci.c: pci_acs_flags_enabled (after pci_std_enable_acs ran at enumeration,
+ * unless `stdEnabled` is false: then ACS Control is as decoded). */
+export function pciAcsFlagsEnabled(d: PciDevInfo, flags: number, stdEnabled = true): boolean {
   const acs = d.desc.config.acs;
   if (acs === undefined) return false; // no dev->acs_cap
-  const ctrl = acs.ctrl | (acs.cap & STD_ENABLED); // pci_std_enable_acs
+  const ctrl = acs.ctrl | (stdEnabled ? acs.cap & STD_ENABLED : 0); // pci_std_enable_acs
   const need = flags & (acs.cap | ACS.EC); // missing from CAP = hard-wired enabled
   return (ctrl & need) === need;
 }
 
 /** drivers/pci/pci.c: pci_acs_enabled — effective ACS of one function. */
-export function pciAcsEnabledInfo(d: PciDevInfo, flags: number): boolean {
+export function pciAcsEnabledInfo(d: PciDevInfo, flags: number, stdEnabled = true): boolean {
   if (d.pcieType === null) return false; // conventional PCI never isolates
   switch (d.pcieType) {
     case 'pci-to-pcie-bridge': // PCI_EXP_TYPE_PCIE_BRIDGE
@@ -44,20 +54,20 @@ export function pciAcsEnabledInfo(d: PciDevInfo, flags: number): boolean {
       return false;
     case 'downstream-port':
     case 'root-port':
-      return pciAcsFlagsEnabled(d, flags);
+      return pciAcsFlagsEnabled(d, flags, stdEnabled);
     case 'endpoint':
     case 'upstream-port':
     case 'legacy-endpoint':
     case 'rc-integrated-endpoint':
       if (!d.multifunction) return true;
-      return pciAcsFlagsEnabled(d, flags);
+      return pciAcsFlagsEnabled(d, flags, stdEnabled);
     default:
       return true;
   }
 }
 
 export function pciAcsEnabled(p: Platform, dev: string, flags: number): boolean {
-  return pciAcsEnabledInfo(pciDev(p, dev), flags);
+  return pciAcsEnabledInfo(pciDev(p, dev), flags, acsEnabledAtEnumeration(p));
 }
 
 /** drivers/pci/pci.c: pci_acs_path_enabled(start, end, flags) — every function from start
@@ -68,7 +78,7 @@ export function pciAcsPathEnabled(p: Platform, start: string, end: string | null
   const ix = pciIndex(p);
   let cur: PciDevInfo | undefined = pciDev(p, start);
   for (let hops = 0; cur !== undefined && hops <= p.devices.length; hops++) {
-    if (!pciAcsEnabledInfo(cur, flags)) return false;
+    if (!pciAcsEnabledInfo(cur, flags, acsEnabledAtEnumeration(p))) return false;
     if (cur.upstream === null) return end === null; // pci_is_root_bus(pdev->bus)
     if (cur.desc.name === end) return true;
     const next = cur.busSelf ?? cur.upstream;
@@ -86,6 +96,7 @@ export function pciAcsEffectiveCtrl(p: Platform, dev: string): number | null {
   if (acs === undefined) return null;
   const t = pciTrust(p);
   const tb = p.cmdline.noats || t.externalFacing[d.order] === 1 || t.untrusted[d.order] === 1;
+  if (!acsEnabledAtEnumeration(p)) return acs.ctrl;
   return acs.ctrl | (acs.cap & STD_ENABLED) | (tb ? acs.cap & ACS.TB : 0);
 }
 

@@ -10,6 +10,7 @@ import {
   iommuDeviceClaimDmaOwner,
   iommuDeviceReleaseDmaOwner,
   iommuGroupSetDomain,
+  iommuProbeAtDmaConfigure,
 } from '../iommu/core.js';
 import { isMsiOnlyBound } from '../base/dma-mode.js';
 import { msiThroughIommu } from '../platform-index.js';
@@ -22,6 +23,8 @@ export function vfioBind(tx: Tx, name: string): KReturn {
   if (dev(tx, name).drv !== 'none') return fail('EBUSY', `${name} already bound`);
   const gate = bindGate(tx, name);
   if (!gate.ok) return gate;
+  const late = iommuProbeAtDmaConfigure(tx, name); // really_probe → pci_dma_configure (6.1 SMMUv3)
+  if (!late.ok) return late;
   setDev(tx, name, { drv: 'vfio' });
   log(tx, 'vfio_pci_probe', name, 'R6.1', 'driver_managed_dma: no iommu_device_use_default_domain');
   return OK;
@@ -43,20 +46,32 @@ function d10Refuses(tx: Tx, name: string): boolean {
   return groupDevices(tx, name).some((m) => m !== name && isMsiOnlyBound(tx.v, info(tx, m), dev(tx, m)));
 }
 
-/** Open (claim, R4.27/R4.28 → BLOCKED) if not yet, then attach a user paging domain (R6.3). */
-export function vfioAttach(tx: Tx, name: string): KReturn {
+/** VFIO_GROUP_SET_CONTAINER (drivers/vfio/group.c: vfio_group_ioctl_set_container →
+ * vfio_container_attach_group → iommu_group_claim_dma_owner; iommufd's VFIO_DEVICE_BIND_IOMMUFD
+ * claims per device, iommu_device_claim_dma_owner, R4.27): the DMA-ownership claim, group to the
+ * blocking domain (R4.28). The model keeps one claim per device (vfioOpen); a second device of
+ * an already claimed group shares the owner (owner_cnt++), as the cdev path does. */
+export function vfioClaim(tx: Tx, name: string): KReturn {
   const d = dev(tx, name);
   if (d.drv !== 'vfio') return fail('EINVAL', `${name} is not bound to vfio-pci`);
-  if (d.vfioAttached) return fail('EBUSY', 'already attached');
-  if (!d.vfioOpen) {
-    if (d10Refuses(tx, name)) {
-      log(tx, 'vfio_group_claim', name, 'D10', 'multi-device group with an MSI_ONLY member on ARM: -EPERM');
-      return fail('EPERM', 'multi-device group with a bound MSI_ONLY member on ARM (D10)');
-    }
-    const r = iommuDeviceClaimDmaOwner(tx, name);
-    if (!r.ok) return r;
-    setDev(tx, name, { vfioOpen: true });
+  if (d.vfioOpen) return fail('EINVAL', 'vfio_group_ioctl_set_container: group->container already set');
+  if (d10Refuses(tx, name)) {
+    log(tx, 'vfio_group_claim', name, 'D10', 'multi-device group with an MSI_ONLY member on ARM: -EPERM');
+    return fail('EPERM', 'multi-device group with a bound MSI_ONLY member on ARM (D10)');
   }
+  const r = iommuDeviceClaimDmaOwner(tx, name);
+  if (!r.ok) return r;
+  setDev(tx, name, { vfioOpen: true });
+  return OK;
+}
+
+/** VFIO_SET_IOMMU (drivers/vfio/container.c: vfio_ioctl_set_iommu → type1
+ * vfio_iommu_type1_attach_group → iommu_attach_group, R4.30, R6.3): a user paging domain,
+ * unless a group sibling already attached one (shared). */
+export function vfioSetIommu(tx: Tx, name: string): KReturn {
+  const d = dev(tx, name);
+  if (!d.vfioOpen) return fail('EINVAL', 'vfio_ioctl_set_iommu: no group in the container (claim first)');
+  if (d.vfioAttached) return fail('EBUSY', 'already attached');
   const shared = groupDevices(tx, name).some((m) => m !== name && dev(tx, m).vfioAttached);
   if (!shared) {
     const cur = grp(tx, name).domain;
@@ -66,6 +81,20 @@ export function vfioAttach(tx: Tx, name: string): KReturn {
   }
   setDev(tx, name, { vfioAttached: true });
   return OK;
+}
+
+/** vfio-attach, the composite event: claim (R4.27/R4.28 → BLOCKED) if not yet, then attach a
+ * user paging domain (R6.3). A claim that succeeded before a refused attach stays (the fd
+ * stays open, as in the kernel). */
+export function vfioAttach(tx: Tx, name: string): KReturn {
+  const d = dev(tx, name);
+  if (d.drv !== 'vfio') return fail('EINVAL', `${name} is not bound to vfio-pci`);
+  if (d.vfioAttached) return fail('EBUSY', 'already attached');
+  if (!d.vfioOpen) {
+    const r = vfioClaim(tx, name);
+    if (!r.ok) return r;
+  }
+  return vfioSetIommu(tx, name);
 }
 
 /** R4.30 iommu_detach_group: the owned group returns to the blocking domain. */

@@ -10,8 +10,16 @@ import * as pci from '../pci-calls.js';
 
 const PAGE_SHIFT = 12;
 
-/** R5.16 pdev_get_caps: ATS support recorded when pci_ats_supported. */
+/** R5.16 pdev_get_caps: ATS support recorded when pci_ats_supported. R5.21 (kernel source read,
+ * amd/iommu.c iommu_init_device): mainline calls pdev_get_caps only when
+ * amd_iommu_gt_ppr_supported() — without EFR GT and PPR dev_data->flags stay 0: no ATS, no
+ * PASID from this driver. 6.1 (profile) has no such gate for ATS. */
 function getCaps(tx: Tx, name: string): void {
+  if (tx.prof.amdCapsNeedGtPpr && !tx.p.features.amdGtPpr) {
+    setDev(tx, name, { mmu: { ...dev(tx, name).mmu, atsSupported: false, ssidBits: 0 } });
+    log(tx, 'iommu_init_device', name, 'R5.21', '!amd_iommu_gt_ppr_supported(): pdev_get_caps not called, flags = 0');
+    return;
+  }
   const x = viewOf(tx, name);
   const sup = pciAtsSupported(tx.p, name) && atsPolicyAllows(tx.v, x.info, x.d);
   const bits = info(tx, name).pasidCap ? Math.log2(Math.max(pci.pciMaxPasids(tx, name), 1)) : 0;
@@ -19,9 +27,44 @@ function getCaps(tx: Tx, name: string): void {
   log(tx, 'pdev_get_caps', name, 'R5.16', `ats=${sup ? 1 : 0} pasid_bits=${bits}`);
 }
 
+/** amd_iommu_probe_device: iommu_init_device (getCaps), then (R5.21, ≈ v6.13+) pci_prepare_ats
+ * (STU recorded for VFs, R1.6–R1.10) for an ATS-capable device. */
 function probeDevice(tx: Tx, name: string): KReturn {
   setDev(tx, name, { mmu: MMU_INITIAL });
   getCaps(tx, name);
+  if (tx.prof.pciPrepareAts && dev(tx, name).mmu.atsSupported) {
+    const r = pci.pciPrepareAts(tx, name, PAGE_SHIFT);
+    log(tx, 'pci_prepare_ats', name, 'R5.21', `ps=12 -> ${r}`);
+  }
+  return OK;
+}
+
+/** R5.21 amd_iommu_def_domain_type (kernel source read, amd/iommu.c): DMA for an untrusted
+ * device; IDENTITY for a device with PASID support (dev_data->flags PASID_SUP, i.e. GT+PPR and a
+ * PASID capability) unless memory encryption (CC_ATTR_MEM_ENCRYPT) or SNP is active; else no
+ * preference. 6.1: dev_data->iommu_v2 (pci_iommuv2_capable: ATS supported, PRI and PASID
+ * capabilities; iommu->is_iommu_v2 = GT and PPR) and no memory encryption; no SNP test there
+ * (INFERRED for the 6.1 SNP/encryption details). */
+function defDomainType(tx: Tx, name: string): 'identity' | 'dma' | null {
+  const i = info(tx, name);
+  if (tx.prof.amdCapsNeedGtPpr) {
+    if (i.untrusted) return 'dma';
+    const pasidSup = tx.p.features.amdGtPpr && i.pasidCap;
+    return pasidSup && !tx.p.ccGuest && !tx.p.features.amdSnp ? 'identity' : null;
+  }
+  const v2 = tx.p.features.amdGtPpr && pciAtsSupported(tx.p, name) && i.pasidCap && i.desc.config.pri !== undefined;
+  return v2 && !tx.p.ccGuest ? 'identity' : null;
+}
+
+/** iommu_attach_device_pasid: "if (!domain->ops->set_dev_pasid ...) return -EOPNOTSUPP" — on
+ * AMD only the SVA domain ops (amd/pasid.c) have set_dev_pasid: a PASID attach of a VFIO/iommufd
+ * user's paging domain is refused for that reason, before max_pasids is looked at (R5.21;
+ * iommufd may refuse earlier, iommufd_hwpt_pasid_compat). A bound kernel driver uses SVA. */
+function pasidDomainCheck(tx: Tx, name: string): KReturn {
+  if (dev(tx, name).drv === 'vfio') {
+    log(tx, 'iommu_attach_device_pasid', name, 'R5.21', 'user paging domain: amd domain ops have no set_dev_pasid -> -EOPNOTSUPP');
+    return fail('EOPNOTSUPP', 'AMD-Vi: only the SVA domain has set_dev_pasid; a VFIO/iommufd paging domain cannot be attached to a PASID (R5.21)');
+  }
   return OK;
 }
 
@@ -136,4 +179,6 @@ export const amdOps: IommuOps = {
   releaseDevice,
   atsSupported: (x) => x.d.mmu.atsSupported,
   translatedAccepted,
+  defDomainType,
+  pasidDomainCheck,
 };
