@@ -46,7 +46,8 @@ const RUNS = {
   list: ['verify', '--list-invariants', '--json'],
   matrix: ['matrix', '--variants', combos, '--iommu', 'arm-smmu-v3,amd', '--json', '--jobs', '1'],
   run: ['run', 'scenarios/golden/15-smmu-identity-no-ats.yaml', '--json'],
-  runFailed: ['run', '-e', 'probe(rp-cxl)', '-e', 'vfio-bind(rp-cxl)', '--json'],
+  // a kernel refusal (-EPERM, D10): VFIO claiming a group whose pcieport member is bound MSI_ONLY
+  runFailed: ['run', '--iommu', 'arm-smmu-v3', '--variant', 'boot-dma-security,park=blocked,dma-mode-enum', '-e', 'probe(rp-legacy)', '-e', 'accept(rp-legacy)', '-e', 'bind(rp-legacy)', '-e', 'probe(fpga)', '-e', 'accept(fpga)', '-e', 'vfio-bind(fpga)', '-e', 'vfio-attach(fpga)', '--json'],
   audit: ['audit', '--sysfs', fake.root, '--json', '--fail-on', 'never'],
   auditLive: ['audit', '--json', '--fail-on', 'never'],
 } as const;
