@@ -6,6 +6,7 @@ import { parseVariant, VARIANT_HELP } from '../kernel/variants.js';
 import type { Variant } from '../kernel/variants.js';
 import { IOMMU_IDS } from '../kernel/platform.js';
 import { loadBackend } from '../verify/backend.js';
+import { DEFAULT_MAX_STATES, defaultMaxMemoryMiB } from '../verify/bounds.js';
 import { explain } from '../verify/explain.js';
 import { jsonCell, runCell } from '../verify/matrix.js';
 import type { CellSpec } from '../verify/matrix.js';
@@ -21,6 +22,7 @@ interface VerifyOpts {
   invariant?: string[];
   maxStates?: string;
   maxDepth?: string;
+  maxMemory?: string;
   format?: string;
   json?: boolean;
   reduce?: boolean;
@@ -38,8 +40,9 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--no-passthrough', 'iommu.passthrough=0')
     .option('--cc-guest', 'a confidential-compute guest platform (D11)')
     .option('--invariant <id...>', 'check only these invariants (repeatable)')
-    .option('--max-states <n>', 'state bound per explored part; when hit, unviolated verdicts become inconclusive')
+    .option('--max-states <n>', `state bound per explored part (default ${DEFAULT_MAX_STATES}); when hit, unviolated verdicts become inconclusive`)
     .option('--max-depth <n>', 'explore at most this many events deep; unviolated verdicts become inconclusive')
+    .option('--max-memory <MB>', `heap budget (default ${defaultMaxMemoryMiB()}: 3/4 of node's heap limit, at most 2048); when hit, unviolated verdicts become inconclusive`)
     .option('--format <f>', 'text | json | mermaid', 'text')
     .option('--json', 'same as --format json: one cell in the `matrix --json` shape')
     .option('--no-reduce', 'explore the whole product instead of independent device clusters')
@@ -73,6 +76,7 @@ export function register(program: Command, setExit: SetExit): void {
         checkInvariantIds(o.invariant);
         const maxStates = parseCount('--max-states', o.maxStates);
         const maxDepth = parseCount('--max-depth', o.maxDepth);
+        const maxMemoryMiB = parseCount('--max-memory', o.maxMemory);
         const iommuArg = o.iommu === undefined ? undefined : parseIommu(o.iommu);
         const variantArg = o.variant === undefined ? undefined : parseVariant(o.variant);
         const base = await basePlatform(file);
@@ -84,7 +88,7 @@ export function register(program: Command, setExit: SetExit): void {
           ccGuest: o.ccGuest ?? base.platform.ccGuest,
           variant: variant.id,
         };
-        const cell = runCell(b.model, base.platform, spec, b.transforms, { invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts });
+        const cell = runCell(b.model, base.platform, spec, b.transforms, { invariants: o.invariant, maxStates, maxDepth, maxMemoryMiB, reduce: o.reduce, splitPorts: o.splitPorts });
         if (format === 'json') {
           process.stdout.write(JSON.stringify(jsonCell(cell), null, 2) + '\n');
           return;
