@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { sriovVfRoutingIds } from '../pci/caps/sriov.js';
+import { sriovVfRidRange } from '../pci/caps/sriov.js';
 import { decodeFunction } from '../pci/decode.js';
 import { formatBdf } from '../pci/bdf.js';
 import { openDumpSource, parseDumpFile, type DumpSource } from '../pci/dump.js';
@@ -75,12 +75,14 @@ function issueLine(label: string, bdf: string, i: ConfigIssue): string {
 /** JSON form of a function: bigints as hex strings, config as its readable length. */
 export function functionToJson(f: PciFunction): unknown {
   const { config, ...rest } = f;
-  const vfs = f.sriov ? sriovVfRoutingIds(f.bdf, f.sriov) : undefined;
+  // A range, not one entry per VF: the output stays bounded by the input (NumVFs 0xffff).
+  const vfs = f.sriov ? sriovVfRidRange(f.bdf, f.sriov) : undefined;
+  const ridBdf = (rid: number): string | null => (rid > 0xffff ? null : formatBdf({ domain: f.bdf.domain, bus: rid >> 8, dev: (rid >> 3) & 0x1f, fn: rid & 7 }, true));
   return {
     ...rest,
     bdf: formatBdf(f.bdf, true),
     config: { length: config.length },
-    ...(vfs ? { vfRoutingIds: vfs.vfs.map((v) => ({ vf: v.vf, rid: v.rid, bdf: v.bdf ? formatBdf(v.bdf, true) : null })) } : {}),
+    ...(vfs ? { vfRoutingIds: { first: vfs.first, stride: vfs.stride, count: vfs.count, last: vfs.last, firstBdf: vfs.count > 0 ? ridBdf(vfs.first) : null, lastBdf: vfs.count > 0 ? ridBdf(vfs.last) : null } } : {}),
   };
 }
 
