@@ -6,8 +6,8 @@ import { getHeapStatistics } from 'node:v8';
 
 /** States per explored part (a cluster of devices, or the whole platform with --no-reduce).
  * Every bundled scenario needs under 2,000; a 13-device platform in one IOMMU group needs
- * millions. About 10 s of one core at the model's current rate. */
-export const DEFAULT_MAX_STATES = 50_000;
+ * millions. About 5 s of one core at the model's current rate. */
+export const DEFAULT_MAX_STATES = 20_000;
 
 const MiB = 1024 * 1024;
 
