@@ -22,6 +22,10 @@ type Tok = CST.Token | undefined;
 /** The first collection nested deeper than MAX_YAML_DEPTH, from the CST (yaml's Parser is a
  * stack machine: it does not recurse). Null when the text is within the limit. */
 export function depthError(text: string, max = MAX_YAML_DEPTH): DepthError | null {
+  // Flow brackets first, in one linear pass (megabytes of "[" cost the CST parser seconds):
+  // the key path is then read from the CST of the text before the offending bracket.
+  const at = flowDepthOffset(text, max);
+  if (at >= 0) return { path: lastPath(text.slice(0, at)), offset: at };
   const stack: { tok: Tok; depth: number; path: (string | number)[] }[] = [];
   for (const doc of new Parser().parse(text)) {
     if (doc.type === 'document') stack.push({ tok: doc.value, depth: 0, path: [] });
@@ -44,6 +48,68 @@ export function depthError(text: string, max = MAX_YAML_DEPTH): DepthError | nul
     }
   }
   return null;
+}
+
+/** Offset of the first "[" or "{" opening level max+1, counting brackets outside quotes and
+ * comments (a conservative over-count in plain scalars is harmless at this depth); -1 if none. */
+function flowDepthOffset(text: string, max: number): number {
+  let depth = 0;
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    if (lineStart) {
+      // compact block collections: "- - - x" or "? ? x" open one level per indicator
+      let j = i;
+      let n = 0;
+      while (j < text.length) {
+        const d = text.charCodeAt(j);
+        if (d === 0x20) j++;
+        else if ((d === 0x2d || d === 0x3f) && (text.charCodeAt(j + 1) === 0x20 || text.charCodeAt(j + 1) === 0x0a)) {
+          if (++n > max) return j;
+          j += 2;
+        } else break;
+      }
+    }
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      if (depth > 0) depth--;
+    } else if (c === 0x22 || c === 0x27) {
+      // a quoted scalar: skip to its closing quote ('' and \" escapes)
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (c === 0x22 && d === 0x5c) i++;
+        else if (d === c) {
+          if (c === 0x27 && text.charCodeAt(i + 1) === 0x27) i++;
+          else break;
+        }
+      }
+    } else if (c === 0x23 && (lineStart || text.charCodeAt(i - 1) === 0x20 || text.charCodeAt(i - 1) === 0x09)) {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0) break;
+      i = nl;
+      lineStart = true;
+      continue;
+    }
+    lineStart = c === 0x0a;
+  }
+  return -1;
+}
+
+/** The key path of the innermost, last collection of a (truncated) text's CST. */
+function lastPath(text: string): (string | number)[] {
+  const path: (string | number)[] = [];
+  let tok: Tok;
+  for (const doc of new Parser().parse(text)) if (doc.type === 'document') tok = doc.value;
+  while (tok !== undefined && (tok.type === 'block-map' || tok.type === 'block-seq' || tok.type === 'flow-collection') && tok.items.length > 0) {
+    const i = tok.items.length - 1;
+    const item = tok.items[i] as { key?: Tok; value?: Tok };
+    const key = item.key !== undefined && item.key !== null && 'source' in item.key && typeof item.key.source === 'string' ? item.key.source : undefined;
+    const isSeqTok = tok.type === 'block-seq' || (tok.type === 'flow-collection' && tok.start.source === '[');
+    path.push(isSeqTok && key === undefined ? i : (key ?? i));
+    tok = item.value;
+  }
+  return path;
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
