@@ -12,6 +12,7 @@ import { jsonCell, runCell } from '../verify/matrix.js';
 import type { CellSpec } from '../verify/matrix.js';
 import { mermaid, replay, traceText } from '../verify/counterexample.js';
 import type { SetExit } from './commands.js';
+import { termSafe } from '../util/term.js';
 import { basePlatform, checkInvariantIds, guarded, InputError, parseCount, parseIommu } from './options.js';
 
 interface VerifyOpts {
@@ -107,7 +108,7 @@ export function register(program: Command, setExit: SetExit): void {
         }
         const out: string[] = [];
         const s = cell.stats;
-        out.push(`dmagate verify — platform ${base.name}, ${spec.iommu}, passthrough ${spec.passthrough ? 'on' : 'off'}${spec.ccGuest ? ', CC guest' : ''}, variant ${variant.id}`);
+        out.push(`dmagate verify — platform ${termSafe(base.name)}, ${spec.iommu}, passthrough ${spec.passthrough ? 'on' : 'off'}${spec.ccGuest ? ', CC guest' : ''}, variant ${variant.id}`);
         out.push(`explored ${s.states} states, ${s.transitions} transitions, depth ${s.depth}, in ${Math.round(s.ms)} ms (as ${s.clusters} independent part${s.clusters === 1 ? '' : 's'})${s.boundHit ? ` — stopped at the ${s.boundHit} bound` : ''}`);
         out.push('');
         for (const [id, r] of Object.entries(cell.results)) {
