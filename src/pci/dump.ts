@@ -1,7 +1,7 @@
 // Reader for `lspci -x/-xxx/-xxxx` text dumps (pci-config-space.md §1.2; pciutils lib/dump.c,
 // dump_init). Lines -> records -> config spaces. Syntax problems are PARSE issues with
 // "file:line:col"; they never lose the other devices (lspci stops at the first one).
-import { closeInput, INPUT_LIMITS, InputFileError, openInput, readInputBytes, readSome } from '../util/read-input.js';
+import { closeInput, INPUT_LIMITS, InputFileError, openInput, readOpened, readSome } from '../util/read-input.js';
 import type { Bdf, ConfigIssue, ConfigSpace } from './types.js';
 
 export interface DumpFunction {
@@ -305,9 +305,12 @@ function tooLong(file: string, line: number): InputFileError {
  */
 export function openDumpSource(path: string): DumpSource {
   const h = openInput(path, { what: 'dump' });
-  closeInput(h);
-  if (h.kind === 'file' && !h.stdin) return path;
-  return { bytes: readInputBytes(path, { what: 'dump', maxLine: MAX_DUMP_LINE }).bytes, name: path };
+  if (h.kind === 'file' && !h.stdin) {
+    closeInput(h);
+    return path;
+  }
+  // a pipe: read from this very descriptor (closing and reopening a FIFO would cut its writer)
+  return { bytes: readOpened(h, path, { what: 'dump', maxLine: MAX_DUMP_LINE }).bytes, name: path };
 }
 
 /**

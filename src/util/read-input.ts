@@ -166,8 +166,12 @@ export function readSome(fd: number, buf: Uint8Array, at: number, len: number): 
 
 /** Reads the whole input (once), bounded. */
 export function readInputBytes(path: string, o: ReadInputOptions = {}): InputBytes {
+  return readOpened(openInput(path, o), path, o);
+}
+
+/** Reads an input opened by openInput to its end (bounded) and closes it. */
+export function readOpened(h: OpenInput, path: string, o: ReadInputOptions = {}): InputBytes {
   const max = o.maxBytes ?? INPUT_LIMITS.dump;
-  const h = openInput(path, o);
   try {
     let buf = Buffer.allocUnsafe(h.kind === 'file' ? Math.min(h.size + 1, max + 1) : 64 * 1024);
     let n = 0;
