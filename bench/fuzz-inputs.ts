@@ -2,6 +2,7 @@
 //   nice node --import tsx bench/fuzz-inputs.ts                       # full size, seed 1
 //   nice node --import tsx bench/fuzz-inputs.ts --seed 7 --configs 100000 --dumps 10000 --scenarios 1000
 //   nice node --import tsx bench/fuzz-inputs.ts --replay dumps:1234 --seed 7   # one case again
+//   nice node --import tsx bench/fuzz-inputs.ts --show dumps:1234 --seed 7     # its input
 // Three kinds, each in its own child process watched by this one:
 //   configs    ≥ 1 M config spaces: real (bundled qemu72 dump) and synthetic devices with random
 //              byte writes biased to capability pointers and headers, random bytes, odd lengths →
@@ -312,6 +313,13 @@ function runKind(kind: Kind): Promise<Report & { hang?: string }> {
 async function main(): Promise<void> {
   const ci = process.argv.indexOf('--child');
   if (ci >= 0) return child(process.argv[ci + 1] as Kind, Number(arg('from', '0')), Number(arg('count', '0')));
+  const show = arg('show', '');
+  if (show !== '') {
+    const [kind, idx] = show.split(':') as [Kind, string];
+    const r = caseRng(kind, Number(idx));
+    process.stdout.write(kind === 'configs' ? Buffer.from(genConfig(r).bytes).toString('hex') + '\n' : kind === 'dumps' ? genDump(r) : genScenario(r).text);
+    return;
+  }
   const replay = arg('replay', '');
   if (replay !== '') {
     const [kind, idx] = replay.split(':') as [Kind, string];

@@ -170,7 +170,7 @@ export function loadScenario(text: string, file: string, opts: LoadOptions = {})
       ],
     };
   }
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, intAsBigInt: true });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, intAsBigInt: true, logLevel: 'error' });
   if (doc.errors.length > 0) {
     return {
       errors: capErrors(

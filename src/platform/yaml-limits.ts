@@ -55,6 +55,7 @@ export function depthError(text: string, max = MAX_YAML_DEPTH): DepthError | nul
 function flowDepthOffset(text: string, max: number): number {
   let depth = 0;
   let lineStart = true;
+  let prev = -1; // last non-blank character on this line (-1 at its start)
   for (let i = 0; i < text.length; i++) {
     if (lineStart) {
       // compact block collections: "- - - x" or "? ? x" open one level per indicator
@@ -74,7 +75,8 @@ function flowDepthOffset(text: string, max: number): number {
       if (++depth > max) return i;
     } else if (c === 0x5d || c === 0x7d) {
       if (depth > 0) depth--;
-    } else if (c === 0x22 || c === 0x27) {
+    } else if ((c === 0x22 || c === 0x27) && (prev === -1 || prev === 0x3a || prev === 0x5b || prev === 0x7b || prev === 0x2c || prev === 0x2d || prev === 0x3f)) {
+      // a quote opens a quoted scalar only where a scalar starts (p'arent is a plain scalar)
       // a quoted scalar: skip to its closing quote ('' and \" escapes)
       for (i++; i < text.length; i++) {
         const d = text.charCodeAt(i);
@@ -89,9 +91,12 @@ function flowDepthOffset(text: string, max: number): number {
       if (nl < 0) break;
       i = nl;
       lineStart = true;
+      prev = -1;
       continue;
     }
     lineStart = c === 0x0a;
+    if (lineStart) prev = -1;
+    else if (c !== 0x20 && c !== 0x09) prev = c;
   }
   return -1;
 }
