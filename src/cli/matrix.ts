@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { INPUT_LIMITS, readInputText } from '../util/read-input.js';
-import { termSafe } from '../util/term.js';
+import { termSafe, termSafeLines } from '../util/term.js';
 import { DEFAULT_MAX_STATES, defaultMaxMemoryMiB } from '../verify/bounds.js';
 import { IOMMU_IDS } from '../kernel/platform.js';
 import type { IommuId } from '../kernel/platform.js';
@@ -101,7 +101,7 @@ export function register(program: Command, setExit: SetExit): void {
         const cells = cellsOf(combos, iommus);
         const result = await runMatrix(base.platform, cells, { jobs, invariants: o.invariant, maxStates, maxDepth, maxMemoryMiB, reduce: o.reduce, splitPorts: o.splitPorts, onProgress: progressBar() });
         if (o.json) process.stdout.write(JSON.stringify(jsonMatrix(base.name, result), null, 2) + '\n');
-        else process.stdout.write(matrixText(base.name, result, { perCell: o.perCell }));
+        else process.stdout.write(termSafeLines(matrixText(base.name, result, { perCell: o.perCell })));
       }),
     );
 }

@@ -12,7 +12,7 @@ import { jsonCell, runCell } from '../verify/matrix.js';
 import type { CellSpec } from '../verify/matrix.js';
 import { mermaid, replay, traceText } from '../verify/counterexample.js';
 import type { SetExit } from './commands.js';
-import { termSafe } from '../util/term.js';
+import { termSafe, termSafeLines } from '../util/term.js';
 import { basePlatform, checkInvariantIds, guarded, InputError, parseCount, parseIommu } from './options.js';
 
 interface VerifyOpts {
@@ -121,7 +121,7 @@ export function register(program: Command, setExit: SetExit): void {
             out.push(...traceText(replay(b.model, p, variant, r.trace ?? []).steps, '    '));
           }
         }
-        process.stdout.write(out.join('\n') + '\n');
+        process.stdout.write(termSafeLines(out.join('\n')) + '\n'); // driver and device names are scenario text
       }),
     );
 }
