@@ -269,8 +269,10 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
     if (fj !== undefined) {
       const fd = desc(fj);
       if (fd && !fd.config.sriov) issues.push({ code: 'BAD_TOPOLOGY', message: `physfn "${fd.name}" has no SR-IOV capability`, path: at('physfn') });
-      // A VF is not a PF: drivers/pci/iov.c pci_iov_add_virtfn makes virtfn->physfn the PF
-      // itself, and a VF has no SR-IOV capability of its own (PCIe r6.0 §9.3.3).
+      // A VF is not a PF: drivers/pci/iov.c pci_iov_add_virtfn (pci_iov_scan_device in
+      // recent kernels) sets virtfn->physfn to the PF that creates it, and pci_physfn() goes
+      // up one level only; the SR-IOV Extended Capability belongs to PFs (PCIe SR-IOV: VFs
+      // do not implement it), so a physfn chain has no meaning.
       const pfOfPf = str((devs[fj] as Rec).physfn);
       if (pfOfPf !== undefined) issues.push({ code: 'BAD_TOPOLOGY', message: `physfn "${str((devs[fj] as Rec).name)}" is itself a VF (its physfn is "${pfOfPf}"): a VF's physfn must be a PF`, path: at('physfn') });
     }
