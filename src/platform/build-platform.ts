@@ -124,7 +124,8 @@ function busRange(x: DeviceDesc | undefined): { sec: number; sub: number } | und
 }
 
 /**
- * Bus-number contradictions (PCI-to-PCI Bridge Architecture §3.2.5.3-5; drivers/pci/probe.c
+ * Bus-number contradictions (the Primary/Secondary/Subordinate Bus Number registers of a type 1
+ * header; drivers/pci/probe.c
  * pci_scan_bridge_extend reads the same three registers): a bridge's secondary bus cannot be
  * above its subordinate bus, and a device behind a bridge whose numbers the scenario sets
  * (a synthetic config) sits on a bus in [secondary, subordinate].
