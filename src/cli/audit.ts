@@ -1,12 +1,14 @@
 // `dmagate audit [--sysfs ROOT] [--json] [-s BDF]`: the live host's device-DMA state, read-only.
-import { realpathSync, writeFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { InputError } from '../util/errors.js';
+import { checkWritable, writeFileNoFollow } from '../util/safe-write.js';
+import { termSafe } from '../util/term.js';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { exportScenario } from '../platform/sysfs-export.js';
 import { IOMMU_IDS, type IommuId } from '../kernel/platform.js';
 import { auditHost, type AuditedFunction, type AuditReport, type CapState, type Finding, type Severity } from '../platform/sysfs-audit.js';
 import { didYouMean } from '../util/suggest.js';
-import { termSafe } from '../util/term.js';
 import { readSysfs } from '../platform/sysfs-reader.js';
 import type { SetExit } from './commands.js';
 import { AUDIT_FAIL_ON, DEFAULT_AUDIT_FAIL_ON, SEVERITIES } from './audit-levels.js';
@@ -22,6 +24,8 @@ export interface AuditOptions {
   readonly iommu?: string;
   /** Lowest severity that makes the exit status 1 (default high); "never": always 0. */
   readonly failOn?: string;
+  /** Replace existing export files (a symlink at the name is replaced, never followed). */
+  readonly force?: boolean;
 }
 
 export { AUDIT_FAIL_ON, DEFAULT_AUDIT_FAIL_ON, SEVERITIES } from './audit-levels.js';
@@ -89,6 +93,7 @@ function groupCell(f: AuditedFunction): string {
 }
 
 function table(rows: string[][]): string {
+  rows = rows.map((r) => r.map(termSafe)); // driver names, group types: text from the machine
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
 }
@@ -138,7 +143,9 @@ export function formatAudit(rep: AuditReport): string {
   for (const x of rep.findings) out.push(findingLine(x));
   const notes = [...rep.notes.map((n) => `  ${n.code}: ${n.message}`), ...rep.functions.flatMap((f) => f.notes.map((n) => `  ${f.name} ${n.code}: ${n.message}`))].map(termSafe);
   if (notes.length > 0) out.push('', 'Notes:', ...notes);
-  return out.join('\n') + '\n';
+  // Every line quotes the machine (driver names, group types, notes, reserved_regions text):
+  // escaped for the terminal (util/term.ts); the table's cells were escaped before padding.
+  return out.map((l) => l.split('\n').map(termSafe).join('\n')).join('\n') + '\n';
 }
 
 /** Refuses to write anywhere under a sysfs or procfs tree (the audit is read-only). */
@@ -162,6 +169,16 @@ function outputAllowed(file: string, root: string): string | null {
 
 /** Runs the audit; returns the text to print and the exit code. */
 export function runAudit(o: AuditOptions): { text: string; code: number; info?: string } {
+  try {
+    return audit(o);
+  } catch (e) {
+    // A root that is not a sysfs root, an export that would overwrite: input errors (exit 2).
+    if (e instanceof InputError) return { text: `dmagate audit: ${termSafe(e.message)}\n`, code: 2 };
+    throw e;
+  }
+}
+
+function audit(o: AuditOptions): { text: string; code: number; info?: string } {
   const root = o.sysfs ?? '/';
   const failOn = o.failOn ?? DEFAULT_AUDIT_FAIL_ON;
   if (!(AUDIT_FAIL_ON as readonly string[]).includes(failOn)) {
@@ -178,8 +195,12 @@ export function runAudit(o: AuditOptions): { text: string; code: number; info?: 
     if (bad !== null) return { text: `dmagate audit: --export-scenario ${file}: ${bad}\n`, code: 2 };
     const dumpFile = basename(file, extname(file)) + '.lspci.txt';
     const x = exportScenario(host, { dumpFile, ...(o.iommu !== undefined ? { iommu: o.iommu as IommuId } : {}) });
-    writeFileSync(join(dirname(file), dumpFile), x.dump);
-    writeFileSync(file, x.yaml);
+    // Neither file is written unless both may be; neither write follows a symlink.
+    const dumpPath = join(dirname(file), dumpFile);
+    checkWritable(dumpPath, { force: o.force });
+    checkWritable(file, { force: o.force });
+    writeFileNoFollow(dumpPath, x.dump, { force: o.force });
+    writeFileNoFollow(file, x.yaml, { force: o.force });
     exported = [`scenario written to ${file} (config bytes in ${join(dirname(file), dumpFile)})`, ...x.warnings.map((w) => `  warning: ${w}`)].join('\n') + '\n';
   }
   let rep = auditHost(host);
@@ -208,12 +229,15 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--export-scenario <file>', 'also write the host as a scenario YAML (config bytes in an adjacent <name>.lspci.txt)')
     .option('--iommu <id>', `IOMMU vendor for the export when sysfs does not tell (${IOMMU_IDS.join(', ')})`)
     .option('--fail-on <level>', `exit 1 when a finding is at least this severe: ${AUDIT_FAIL_ON.join(', ')}`, DEFAULT_AUDIT_FAIL_ON)
+    .option('--force', 'let --export-scenario replace existing files (a symlink there is replaced, never followed)')
     .addHelpText(
       'after',
       [
         '',
         'Reads only: sys/bus/pci/devices/*/{config,driver,iommu_group,removable,physfn,...},',
         'sys/kernel/iommu_groups/N/{type,reserved_regions}, sys/class/iommu, proc/cmdline.',
+        'ROOT must hold sys/bus/pci (else exit 2). --export-scenario never overwrites (--force',
+        'replaces) and never writes through a symlink.',
         'Symlinks leaving ROOT are refused. Without root the kernel shows only 64 bytes of',
         'config space: capabilities are then reported as unknown, never guessed.',
         'Per function: identity, driver, group and its type (the default domain), reserved',
@@ -232,9 +256,9 @@ export function register(program: Command, setExit: SetExit): void {
         'JSON: docs/json.md (functions carry bdf, vendor, device, class; findings name bdf).',
       ].join('\n'),
     )
-    .action((opts: { sysfs: string; json?: boolean; slot?: string; exportScenario?: string; iommu?: string; failOn: string }) =>
+    .action((opts: { sysfs: string; json?: boolean; slot?: string; exportScenario?: string; iommu?: string; failOn: string; force?: boolean }) =>
       guardedBy('audit', setExit, async () => {
-        const r = runAudit({ sysfs: opts.sysfs, json: opts.json, slot: opts.slot, exportScenario: opts.exportScenario, iommu: opts.iommu, failOn: opts.failOn });
+        const r = runAudit({ sysfs: opts.sysfs, json: opts.json, slot: opts.slot, exportScenario: opts.exportScenario, iommu: opts.iommu, failOn: opts.failOn, force: opts.force });
         (r.code === 2 ? process.stderr : process.stdout).write(r.text);
         if (r.info !== undefined) process.stderr.write(r.info);
         setExit(r.code);

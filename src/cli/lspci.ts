@@ -3,10 +3,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { sriovVfRoutingIds } from '../pci/caps/sriov.js';
+import { sriovVfRidRange } from '../pci/caps/sriov.js';
 import { decodeFunction } from '../pci/decode.js';
 import { formatBdf } from '../pci/bdf.js';
-import { parseDumpFile } from '../pci/dump.js';
+import { openDumpSource, parseDumpFile, type DumpSource } from '../pci/dump.js';
 import { printFunction } from '../pci/print/lspci.js';
 import { matchId, matchSlot, parseIdFilter, parseSlotFilter, type IdFilter, type SlotFilter } from '../pci/select.js';
 import { readSysfsTree } from '../pci/sysfs-config.js';
@@ -44,13 +44,13 @@ function sysfsDir(root: string): string | null {
   return null;
 }
 
-function loadSource(o: LspciOptions): Source | string {
+function loadSource(o: LspciOptions, dump?: DumpSource): Source | string {
   if (o.file !== undefined) {
     let p: ReturnType<typeof parseDumpFile>;
     try {
-      p = parseDumpFile(o.file);
+      p = parseDumpFile(dump ?? openDumpSource(o.file), o.file);
     } catch (e) {
-      return `cannot read dump ${o.file}: ${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))}`;
+      return e instanceof Error ? e.message : String(e);
     }
     return { label: o.file, items: p.functions.map((f) => ({ bdf: f.bdf, config: f.config, issues: [], label: o.file! })), issues: p.issues, errors: [] };
   }
@@ -75,12 +75,14 @@ function issueLine(label: string, bdf: string, i: ConfigIssue): string {
 /** JSON form of a function: bigints as hex strings, config as its readable length. */
 export function functionToJson(f: PciFunction): unknown {
   const { config, ...rest } = f;
-  const vfs = f.sriov ? sriovVfRoutingIds(f.bdf, f.sriov) : undefined;
+  // A range, not one entry per VF: the output stays bounded by the input (NumVFs 0xffff).
+  const vfs = f.sriov ? sriovVfRidRange(f.bdf, f.sriov) : undefined;
+  const ridBdf = (rid: number): string | null => (rid > 0xffff ? null : formatBdf({ domain: f.bdf.domain, bus: rid >> 8, dev: (rid >> 3) & 0x1f, fn: rid & 7 }, true));
   return {
     ...rest,
     bdf: formatBdf(f.bdf, true),
     config: { length: config.length },
-    ...(vfs ? { vfRoutingIds: vfs.vfs.map((v) => ({ vf: v.vf, rid: v.rid, bdf: v.bdf ? formatBdf(v.bdf, true) : null })) } : {}),
+    ...(vfs ? { vfRoutingIds: { first: vfs.first, stride: vfs.stride, count: vfs.count, last: vfs.last, firstBdf: vfs.count > 0 ? ridBdf(vfs.first) : null, lastBdf: vfs.count > 0 ? ridBdf(vfs.last) : null } } : {}),
   };
 }
 
@@ -120,12 +122,12 @@ interface StreamResult {
  * one function at a time through one reused buffer. Gives up ('unsorted') at the first
  * function out of order, and ('domain') at a non-zero domain when printing without domains.
  */
-function streamDump(file: string, slot: SlotFilter | null, wanted: (f: PciFunction) => boolean, verbose: number, showDomain: boolean): StreamResult {
+function streamDump(src: DumpSource, file: string, slot: SlotFilter | null, wanted: (f: PciFunction) => boolean, verbose: number, showDomain: boolean): StreamResult {
   const ob = new OutBuf();
   let err = '';
   let status: StreamResult['status'] = 'ok';
   let prev: Bdf | null = null;
-  const p = parseDumpFile(file, file, (x) => {
+  const p = parseDumpFile(src, file, (x) => {
     if (prev && cmpBdf(prev, x.bdf) > 0) {
       status = 'unsorted';
       return false;
@@ -163,10 +165,20 @@ export function runLspci(o: LspciOptions): LspciResult {
     const h = f.header;
     return h !== null && matchId(id, h.vendorId, h.deviceId, (h.classCode << 8) | h.subclass, h.progIf);
   };
-  if (o.file !== undefined && !o.json && existsSync(o.file)) {
+  // The dump is opened once through the bounded reader: a pipe is read here, once, so the
+  // fallback below (unsorted dumps, other domains) parses the same bytes again.
+  let dump: DumpSource | undefined;
+  if (o.file !== undefined) {
     try {
-      let r = streamDump(o.file, slot, wanted, o.verbose, false);
-      if (r.status === 'domain') r = streamDump(o.file, slot, wanted, o.verbose, true);
+      dump = openDumpSource(o.file);
+    } catch (e) {
+      return { out: [], err: `dmagate: lspci: ${e instanceof Error ? e.message : String(e)}\n`, code: 2 };
+    }
+  }
+  if (o.file !== undefined && dump !== undefined && !o.json) {
+    try {
+      let r = streamDump(dump, o.file, slot, wanted, o.verbose, false);
+      if (r.status === 'domain') r = streamDump(dump, o.file, slot, wanted, o.verbose, true);
       if (r.status === 'ok') {
         const perr = r.parseIssues.map((i) => `dmagate: ${i.where ?? o.file}: ${i.message}\n`).join('');
         return { out: r.out, err: perr + r.err, code: r.parseIssues.length ? 1 : 0 };
@@ -175,7 +187,7 @@ export function runLspci(o: LspciOptions): LspciResult {
       // unreadable file: reported below by the collecting path
     }
   }
-  const src = loadSource(o);
+  const src = loadSource(o, dump);
   if (typeof src === 'string') return { out: [], err: `dmagate: lspci: ${src}\n`, code: 2 };
   const items = src.items.filter((x) => !slot || matchSlot(slot, x.bdf));
   items.sort((a, b) => cmpBdf(a.bdf, b.bdf));

@@ -1,6 +1,9 @@
 // `dmagate matrix [SCENARIO]`: variants × IOMMUs × passthrough × invariants, in parallel.
-import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { INPUT_LIMITS, readInputText } from '../util/read-input.js';
+import { termSafe, termSafeLines } from '../util/term.js';
+import { DEFAULT_MAX_STATES, defaultMaxMemoryMiB } from '../verify/bounds.js';
 import { IOMMU_IDS } from '../kernel/platform.js';
 import type { IommuId } from '../kernel/platform.js';
 import { defaultCombinations, parseCombinations } from '../verify/combinations.js';
@@ -9,6 +12,9 @@ import { bdfLookup, CELLS_PER_THREAD, cellsOf, defaultJobs, jsonMatrix, runMatri
 import { matrixText } from '../verify/matrix-text.js';
 import type { SetExit } from './commands.js';
 import { basePlatform, collectList, EXIT_FOUND, failsOn, guarded, InputError, parseCount, parseIommu, parseVerdictFailOn, resolveInvariants, VERDICT_FAIL_ON_HELP } from './options.js';
+
+/** Errors listed from a --variants file; the rest are counted. */
+const MAX_LISTED = 50;
 
 interface MatrixOpts {
   variants?: string;
@@ -19,6 +25,7 @@ interface MatrixOpts {
   invariant?: string[];
   maxStates?: string;
   maxDepth?: string;
+  maxMemory?: string;
   reduce?: boolean;
   splitPorts?: boolean;
   perCell?: boolean;
@@ -46,8 +53,9 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--per-cell', 'explain every violated cell on its own line (default: one line per explanation, listing its rows)')
     .option('--jobs <n>', `threads, this one included (default: the cores = ${defaultJobs()}, capped at one per ${CELLS_PER_THREAD} cells: below that a worker's start-up costs more than it saves; 1 = in-process)`)
     .option('--invariant <ids>', 'only these invariants: ids or column codes (S1, F2, …), comma-separated or repeated', collectList)
-    .option('--max-states <n>', 'state bound per explored part; when hit, unviolated verdicts become inconclusive')
+    .option('--max-states <n>', `state bound per explored part (default ${DEFAULT_MAX_STATES}); when hit, unviolated verdicts become inconclusive`)
     .option('--max-depth <n>', 'depth bound; unviolated verdicts become inconclusive when hit')
+    .option('--max-memory <MB>', `heap budget per thread (default ${defaultMaxMemoryMiB()}: 3/4 of node's heap limit, at most 2048); when hit, inconclusive`)
     .option('--no-reduce', 'explore whole products instead of independent device clusters (slow)')
     .option('--no-split-ports', 'keep root ports with their subtrees (cluster reduction only)')
     .addHelpText(
@@ -72,30 +80,35 @@ export function register(program: Command, setExit: SetExit): void {
       guarded('matrix', setExit, async () => {
         const failOn = parseVerdictFailOn(o.failOn);
         const invariants = resolveInvariants(o.invariant);
-        const jobs = parseCount('--jobs', o.jobs);
+        let jobs = parseCount('--jobs', o.jobs);
+        const cores = availableParallelism();
+        if (jobs !== undefined && jobs > cores) {
+          process.stderr.write(`dmagate matrix: note: --jobs ${jobs} capped at ${cores}, the cores of this machine (more threads only add memory)\n`);
+          jobs = cores;
+        }
         const maxStates = parseCount('--max-states', o.maxStates);
         const maxDepth = parseCount('--max-depth', o.maxDepth);
+        const maxMemoryMiB = parseCount('--max-memory', o.maxMemory);
         const iommus: IommuId[] = o.iommu === undefined ? [...IOMMU_IDS] : o.iommu.map(parseIommu);
         let combos: Combination[];
         if (o.variants === undefined) combos = defaultCombinations();
         else {
-          let text: string;
-          try {
-            text = readFileSync(o.variants, 'utf8');
-          } catch (e) {
-            throw new InputError(`cannot read ${o.variants}: ${e instanceof Error ? e.message : String(e)}`);
-          }
+          const text = readInputText(o.variants, { what: 'variants file', maxBytes: INPUT_LIMITS.variants });
           const r = parseCombinations(text);
-          if (r.errors.length > 0) throw new InputError(r.errors.map((e) => `${o.variants}:${e.line}: ${e.message}`).join('\n'));
+          if (r.errors.length > 0) {
+            const shown = r.errors.slice(0, MAX_LISTED).map((e) => termSafe(`${o.variants}:${e.line}: ${e.message}`));
+            if (r.errors.length > MAX_LISTED) shown.push(`… and ${r.errors.length - MAX_LISTED} more`);
+            throw new InputError(shown.join('\n'));
+          }
           if (r.combos.length === 0) throw new InputError(`${o.variants}: no combinations`);
           combos = r.combos;
         }
         const base = await basePlatform(file);
         const cells = cellsOf(combos, iommus);
-        const result = await runMatrix(base.platform, cells, { jobs, invariants, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, onProgress: progressBar() });
+        const result = await runMatrix(base.platform, cells, { jobs, invariants, maxStates, maxDepth, maxMemoryMiB, reduce: o.reduce, splitPorts: o.splitPorts, onProgress: progressBar() });
         if (failsOn(failOn, result.flatMap((c) => Object.values(c.results)))) setExit(EXIT_FOUND);
         if (o.json) process.stdout.write(JSON.stringify(jsonMatrix(base.name, result, bdfLookup(base.platform)), null, 2) + '\n');
-        else process.stdout.write(matrixText(base.name, result, { perCell: o.perCell }));
+        else process.stdout.write(termSafeLines(matrixText(base.name, result, { perCell: o.perCell })));
       }),
     );
 }

@@ -6,12 +6,13 @@ import { parseVariant, VARIANT_HELP } from '../kernel/variants.js';
 import type { Variant } from '../kernel/variants.js';
 import { IOMMU_IDS } from '../kernel/platform.js';
 import { loadBackend } from '../verify/backend.js';
+import { DEFAULT_MAX_STATES, defaultMaxMemoryMiB } from '../verify/bounds.js';
 import { explain } from '../verify/explain.js';
 import { bdfLookup, jsonCell, runCell } from '../verify/matrix.js';
 import type { CellSpec } from '../verify/matrix.js';
 import { mermaidDocument, replay, traceText } from '../verify/counterexample.js';
 import { invariantCode } from '../verify/invariant-codes.js';
-import { termSafe } from '../util/term.js';
+import { termSafe, termSafeLines } from '../util/term.js';
 import type { SetExit } from './commands.js';
 import {
   basePlatform,
@@ -39,6 +40,7 @@ interface VerifyOpts {
   listInvariants?: boolean;
   maxStates?: string;
   maxDepth?: string;
+  maxMemory?: string;
   format?: string;
   json?: boolean;
   failOn: string;
@@ -58,8 +60,9 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--cc-guest', 'a confidential-compute guest platform (D11)')
     .option('--invariant <ids>', 'check only these invariants: ids or matrix column codes (S1, F2, …), comma-separated or repeated', collectList)
     .option('--list-invariants', 'list the invariants (column code, id, one-line meaning) and exit; with --json as JSON')
-    .option('--max-states <n>', 'state bound per explored part; when hit, unviolated verdicts become inconclusive')
+    .option('--max-states <n>', `state bound per explored part (default ${DEFAULT_MAX_STATES}); when hit, unviolated verdicts become inconclusive`)
     .option('--max-depth <n>', 'explore at most this many events deep; unviolated verdicts become inconclusive')
+    .option('--max-memory <MB>', `heap budget (default ${defaultMaxMemoryMiB()}: 3/4 of node's heap limit, at most 2048); when hit, unviolated verdicts become inconclusive`)
     .option('--format <f>', 'text | json | mermaid (a Markdown document: one sequenceDiagram per violated invariant)', 'text')
     .option('--json', 'same as --format json: one cell in the `matrix --json` shape (docs/json.md)')
     .option('--fail-on <level>', VERDICT_FAIL_ON_HELP, 'violated')
@@ -105,6 +108,7 @@ export function register(program: Command, setExit: SetExit): void {
         const invariants = resolveInvariants(o.invariant);
         const maxStates = parseCount('--max-states', o.maxStates);
         const maxDepth = parseCount('--max-depth', o.maxDepth);
+        const maxMemoryMiB = parseCount('--max-memory', o.maxMemory);
         const iommuArg = o.iommu === undefined ? undefined : parseIommu(o.iommu);
         const variantArg = o.variant === undefined ? undefined : parseVariant(o.variant);
         const base = await basePlatform(file);
@@ -117,7 +121,7 @@ export function register(program: Command, setExit: SetExit): void {
           variant: variant.id,
         };
         const progress = statesProgress(process.stderr);
-        const cell = runCell(b.model, base.platform, spec, b.transforms, { invariants, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, onStates: progress?.onStates });
+        const cell = runCell(b.model, base.platform, spec, b.transforms, { invariants, maxStates, maxDepth, maxMemoryMiB, reduce: o.reduce, splitPorts: o.splitPorts, onStates: progress?.onStates });
         progress?.done();
         if (failsOn(failOn, Object.values(cell.results))) setExit(EXIT_FOUND);
         if (format === 'json') {
@@ -153,7 +157,7 @@ export function register(program: Command, setExit: SetExit): void {
             out.push(...traceText(replay(b.model, p, variant, r.trace ?? []).steps, '    ').map(termSafe));
           }
         }
-        process.stdout.write(out.join('\n') + '\n');
+        process.stdout.write(termSafeLines(out.join('\n')) + '\n'); // driver and device names are scenario text
       }),
     );
 }

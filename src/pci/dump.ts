@@ -1,7 +1,7 @@
 // Reader for `lspci -x/-xxx/-xxxx` text dumps (pci-config-space.md §1.2; pciutils lib/dump.c,
 // dump_init). Lines -> records -> config spaces. Syntax problems are PARSE issues with
 // "file:line:col"; they never lose the other devices (lspci stops at the first one).
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeInput, INPUT_LIMITS, InputFileError, openInput, readOpened, readSome } from '../util/read-input.js';
 import type { Bdf, ConfigIssue, ConfigSpace } from './types.js';
 
 export interface DumpFunction {
@@ -19,6 +19,9 @@ export interface DumpParse {
 }
 
 const MAX_LINE = 254; // lib/dump.c reads into a 256-byte buffer: 255+ characters is an error
+
+/** PARSE issues kept per dump; the rest are counted into one "… and N more" issue. */
+export const MAX_PARSE_ISSUES = 100;
 
 /** Hex value of each byte, -1 for non-hex. */
 const HEXV = (() => {
@@ -168,6 +171,8 @@ class DumpReader {
   private cur: { bdf: Bdf; description: string; line: number } | null = null;
   private len = 0;
   private lineNo = 0;
+  /** PARSE issues beyond MAX_PARSE_ISSUES: counted, not kept (15 M bad lines fit in memory). */
+  private dropped = 0;
   /** Set by the callback returning false: stop reading. */
   stopped = false;
   constructor(
@@ -178,7 +183,19 @@ class DumpReader {
   }
 
   private parseIssue(line: number, col: number, message: string): void {
+    if (this.issues.length >= MAX_PARSE_ISSUES) {
+      this.dropped++;
+      return;
+    }
     this.issues.push({ code: 'PARSE', offset: line, cap: 'dump', message, where: `${this.filename}:${line}:${col}` });
+  }
+
+  /** The "… and N more" issue, once, after the last line. */
+  finish(): void {
+    if (this.dropped > 0) {
+      this.issues.push({ code: 'PARSE', offset: this.lineNo, cap: 'dump', message: `… and ${this.dropped} more syntax error${this.dropped === 1 ? '' : 's'} (only the first ${MAX_PARSE_ISSUES} are listed)`, where: `${this.filename}` });
+      this.dropped = 0;
+    }
   }
 
   close(): void {
@@ -248,9 +265,9 @@ class DumpReader {
     }
   }
 
-  /** Count a line that was too long to buffer (see parseDumpFile). */
-  longLine(): void {
-    this.parseIssue(++this.lineNo, MAX_LINE + 1, 'line too long (lspci rejects lines of 255 or more characters)');
+  /** Lines read so far. */
+  get lines(): number {
+    return this.lineNo;
   }
 }
 
@@ -263,32 +280,71 @@ export function parseDump(input: string | Uint8Array, filename = '<dump>'): Dump
   const r = new DumpReader(filename);
   r.feed(buf, 0, buf.length);
   r.close();
+  r.finish();
   return { functions: r.functions, issues: r.issues };
 }
 
 const CHUNK = 1 << 20;
 
+/** A dump to parse: a path (a regular file, streamed and re-readable) or the bytes of a pipe,
+ * read once (a pipe cannot be read twice: `cat x | dmagate lspci -F /dev/stdin`). */
+export type DumpSource = string | { readonly bytes: Uint8Array; readonly name: string };
+
+/** Longest line read before giving up: lspci stops at its 256-byte buffer ("line too long or
+ * unterminated"); we report lines of 255+ characters and go on, but stop at 1 MiB. */
+export const MAX_DUMP_LINE = CHUNK;
+
+function tooLong(file: string, line: number): InputFileError {
+  return new InputFileError(file, `line ${line} is longer than ${MAX_DUMP_LINE / CHUNK} MiB (line too long or unterminated)`);
+}
+
+/**
+ * Opens a dump given by the user (lspci -F, a scenario's `config: { dump }`) through the one
+ * bounded reader: a regular file stays a path (streamed by parseDumpFile); a pipe is read here,
+ * once, bounded (INPUT_LIMITS.dump, MAX_DUMP_LINE). Devices, directories: InputFileError.
+ */
+export function openDumpSource(path: string): DumpSource {
+  const h = openInput(path, { what: 'dump' });
+  if (h.kind === 'file' && !h.stdin) {
+    closeInput(h);
+    return path;
+  }
+  // a pipe: read from this very descriptor (closing and reopening a FIFO would cut its writer)
+  return { bytes: readOpened(h, path, { what: 'dump', maxLine: MAX_DUMP_LINE }).bytes, name: path };
+}
+
 /**
  * Parse a dump file in 1 MiB chunks through one reused buffer (big dumps: no file-sized
- * allocation). Throws only on I/O errors.
+ * allocation), or the bytes of a DumpSource read once. Throws InputFileError when the file
+ * cannot be read, is not a regular file or pipe, is over INPUT_LIMITS.dump, or has a line
+ * over MAX_DUMP_LINE.
  *
  * With `onFunction`, functions are streamed instead of collected (`functions` comes back
  * empty): each one's config bytes live in a buffer reused for the next function, so the
  * callback must not keep them; returning false stops the reading.
  */
-export function parseDumpFile(path: string, filename = path, onFunction?: (f: DumpFunction) => boolean | void): DumpParse {
+export function parseDumpFile(src: DumpSource, filename = typeof src === 'string' ? src : src.name, onFunction?: (f: DumpFunction) => boolean | void): DumpParse {
   const r = new DumpReader(filename, onFunction);
+  if (typeof src !== 'string') {
+    r.feed(src.bytes, 0, src.bytes.length);
+    if (!r.stopped) r.close();
+    r.finish();
+    return { functions: r.functions, issues: r.issues };
+  }
+  const path = src;
   const buf = new Uint8Array(CHUNK + 1024);
-  const fd = openSync(path, 'r');
+  const h = openInput(path, { what: 'dump' });
+  let total = 0;
   try {
     let have = 0; // bytes carried over from the previous chunk (an unfinished line)
-    let skipping = false; // inside a line longer than the buffer
     for (;;) {
       if (r.stopped) break;
-      const n = readSync(fd, buf, have, buf.length - have, null);
+      const n = readSome(h.fd, buf, have, buf.length - have);
+      total += n;
+      if (total > INPUT_LIMITS.dump) throw new InputFileError(path, `more than the ${INPUT_LIMITS.dump / CHUNK} MiB a dump may hold`);
       const end = have + n;
       if (n === 0) {
-        if (!skipping) r.feed(buf, 0, end);
+        r.feed(buf, 0, end);
         break;
       }
       let last = end - 1;
@@ -297,25 +353,19 @@ export function parseDumpFile(path: string, filename = path, onFunction?: (f: Du
         have = end; // no newline yet: read more
         continue;
       }
-      if (last < 0) {
-        // no newline in a full buffer: a line far too long; skip to the next newline
-        if (!skipping) r.longLine();
-        skipping = true;
-        have = 0;
-        continue;
-      }
-      let from = 0;
-      if (skipping) {
-        from = buf.indexOf(10) + 1;
-        skipping = false;
-      }
-      r.feed(buf, from, last + 1);
+      // no newline in a full buffer: a line far too long (or no line at all, /dev/zero-like)
+      if (last < 0) throw tooLong(path, r.lines + 1);
+      r.feed(buf, 0, last + 1);
       buf.copyWithin(0, last + 1, end);
       have = end - last - 1;
     }
+  } catch (e) {
+    if (e instanceof InputFileError) throw e;
+    throw new InputFileError(path, (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e)));
   } finally {
-    closeSync(fd);
+    closeInput(h);
   }
   if (!r.stopped) r.close();
+  r.finish();
   return { functions: r.functions, issues: r.issues };
 }

@@ -6,7 +6,7 @@ export { readSysfsConfig, readSysfsTree, configFromBytes, type SysfsConfig, type
 export { decodeFunction } from './decode.js';
 export { walkStdCaps, walkExtCaps, type WalkResult } from './walk.js';
 export { avail, rd8, rd16, rd32, configSpace } from './config.js';
-export { sriovVfRoutingIds, type VfRoutingId, type VfRoutingIds } from './caps/sriov.js';
+export { sriovVfRidRange, sriovVfRoutingIds, type VfRidRange, type VfRoutingId, type VfRoutingIds } from './caps/sriov.js';
 export { CXL_DVSEC_NAMES } from './caps/dvsec.js';
 export { buildConfigSpace, type SyntheticDeviceSpec } from './builder.js';
 export { printFunction, type PrintOptions } from './print/index.js';

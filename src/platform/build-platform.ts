@@ -27,7 +27,7 @@ export function toBig(v: unknown): bigint | undefined {
 
 export interface BuildOptions {
   readonly file: string;
-  readonly readText: (path: string) => string;
+  readonly readText: (path: string) => string | Uint8Array;
   /** Device indices whose config the schema already rejected: not built (no second error). */
   readonly badConfig?: ReadonlySet<number>;
 }
@@ -88,17 +88,99 @@ function buildDriver(v: unknown): DriverDesc | null {
   return { name: v.name, dmaMode, usesMsi: bool(v.usesMsi, false), ...(def ? { defDomainType: def } : {}) };
 }
 
-function buildRegions(v: unknown): ReservedRegion[] {
+const U64_END = 1n << 64n;
+
+/** Reserved regions in BigInt: base and size below 2^64, base + size at most 2^64 (the last
+ * byte, base + size - 1, is a 64-bit address; iommu_alloc_resv_region takes phys_addr_t and
+ * size_t). A region that wraps is an error, never truncated. */
+function buildRegions(v: unknown, at: (...k: (string | number)[]) => (string | number)[], issues: PathIssue[]): ReservedRegion[] {
   if (!Array.isArray(v)) return [];
   const out: ReservedRegion[] = [];
-  for (const r of v) {
-    if (!isRec(r)) continue;
+  v.forEach((r, k) => {
+    if (!isRec(r)) return;
     const base = toBig(r.base);
     const size = toBig(r.size);
-    if (typeof r.type !== 'string' || base === undefined || size === undefined) continue;
-    out.push({ type: r.type as ReservedRegionType, base, size, ...(typeof r.note === 'string' ? { note: r.note } : {}) });
-  }
+    if (typeof r.type !== 'string' || base === undefined || size === undefined) return; // the schema reported it
+    let bad = false;
+    for (const [key, n] of [['base', base], ['size', size]] as const) {
+      if (n >= U64_END) {
+        issues.push({ code: 'BAD_VALUE', message: `0x${n.toString(16)} does not fit in 64 bits`, path: at('reservedRegions', k, key) });
+        bad = true;
+      }
+    }
+    if (!bad && base + size > U64_END) {
+      issues.push({ code: 'BAD_VALUE', message: `region 0x${base.toString(16)} + 0x${size.toString(16)} wraps past 2^64 (its last byte would be 0x${(base + size - 1n).toString(16)})`, path: at('reservedRegions', k, 'size') });
+      bad = true;
+    }
+    if (!bad) out.push({ type: r.type as ReservedRegionType, base, size, ...(typeof r.note === 'string' ? { note: r.note } : {}) });
+  });
   return out;
+}
+
+/** Bus numbers a bridge's header gives (decoded: the same for dumps and synthetic configs). */
+function busRange(x: DeviceDesc | undefined): { sec: number; sub: number } | undefined {
+  const h = x?.config.header;
+  if (!h || h.headerType !== 1 || h.secondaryBus === undefined || h.subordinateBus === undefined) return undefined;
+  return { sec: h.secondaryBus, sub: h.subordinateBus };
+}
+
+/**
+ * Bus-number contradictions (the Primary/Secondary/Subordinate Bus Number registers of a type 1
+ * header; drivers/pci/probe.c
+ * pci_scan_bridge_extend reads the same three registers): a bridge's secondary bus cannot be
+ * above its subordinate bus, and a device behind a bridge whose numbers the scenario sets
+ * (a synthetic config) sits on a bus in [secondary, subordinate].
+ */
+function busRangeIssues(
+  me: DeviceDesc,
+  d: Rec,
+  parent: { desc: DeviceDesc | undefined; rec: Rec } | undefined,
+  at: (...k: (string | number)[]) => (string | number)[],
+  issues: PathIssue[],
+): void {
+  const r = busRange(me);
+  const c = isRec(d.config) ? d.config : {};
+  if (r && r.sec > r.sub) {
+    const key = 'secondaryBus' in c ? ['secondaryBus'] : 'subordinateBus' in c ? ['subordinateBus'] : [];
+    issues.push({ code: 'BAD_TOPOLOGY', message: `bridge "${me.name}" has secondary bus ${hex2(r.sec)} above its subordinate bus ${hex2(r.sub)}: it would forward no bus at all`, path: at('config', ...key) });
+  }
+  const pr = busRange(parent?.desc);
+  const pc = parent && isRec(parent.rec.config) ? parent.rec.config : undefined;
+  if (!pr || !pc || typeof pc.dump === 'string' || pr.sec > pr.sub) return;
+  const bdf = parseBdf(me.bdf);
+  if (bdf && (bdf.bus < pr.sec || bdf.bus > pr.sub)) {
+    issues.push({ code: 'BAD_TOPOLOGY', message: `bus ${hex2(bdf.bus)} is outside the buses ${hex2(pr.sec)}-${hex2(pr.sub)} its parent "${parent?.desc?.name}" forwards (secondary-subordinate)`, path: at('bdf') });
+  }
+}
+
+const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
+
+/** dmaAliasOf chains that come back to where they started (mutual pairs included): an alias is
+ * one-directional (drivers/pci/pci.c pci_add_dma_alias marks a devfn on the aliasing device;
+ * pci_devs_are_dma_aliases already checks both devices), so a cycle says nothing a single
+ * edge would not and is most likely a mistake. Reported once, at its first device. */
+function aliasCycles(devs: readonly unknown[], byName: ReadonlyMap<string, number>, issues: PathIssue[]): void {
+  const next = (i: number): number | undefined => {
+    const d = devs[i];
+    const n = isRec(d) ? str(d.dmaAliasOf) : undefined;
+    return n === undefined ? undefined : byName.get(n);
+  };
+  const reported = new Set<number>();
+  devs.forEach((_, i) => {
+    if (reported.has(i)) return;
+    const chain = [i];
+    const seen = new Set([i]);
+    for (let j = next(i); j !== undefined && j !== i; j = next(j)) {
+      if (seen.has(j)) return; // a cycle not through i: reported from its own first member
+      seen.add(j);
+      chain.push(j);
+    }
+    if (next(chain[chain.length - 1]) !== i || chain.length < 2) return;
+    if (chain.some((k) => k < i)) return;
+    for (const k of chain) reported.add(k);
+    const names = [...chain, i].map((k) => str((devs[k] as Rec).name) ?? `devices[${k}]`);
+    issues.push({ code: 'BAD_TOPOLOGY', message: `dmaAliasOf forms a cycle (${names.join(' -> ')}): an alias is one-directional, name it on one device only`, path: ['platform', 'devices', i, 'dmaAliasOf'] });
+  });
 }
 
 /** Builds the platform; `undefined` when it is too broken to build (issues say why). */
@@ -150,7 +232,7 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
       ...(typeof d.usb4HostInterface === 'boolean' ? { usb4HostInterface: d.usb4HostInterface } : {}),
       ...(typeof d.pasidNoTlp === 'boolean' ? { pasidNoTlp: d.pasidNoTlp } : {}),
       ...(alias !== undefined ? { dmaAliasOf: alias } : {}),
-      reservedRegions: buildRegions(d.reservedRegions),
+      reservedRegions: buildRegions(d.reservedRegions, at, issues),
       driver: buildDriver(d.driver),
     });
   });
@@ -189,8 +271,17 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
     if (fj !== undefined) {
       const fd = desc(fj);
       if (fd && !fd.config.sriov) issues.push({ code: 'BAD_TOPOLOGY', message: `physfn "${fd.name}" has no SR-IOV capability`, path: at('physfn') });
+      // A VF is not a PF: drivers/pci/iov.c pci_iov_add_virtfn (pci_iov_scan_device in
+      // recent kernels) sets virtfn->physfn to the PF that creates it, and pci_physfn() goes
+      // up one level only; the SR-IOV Extended Capability belongs to PFs (PCIe SR-IOV: VFs
+      // do not implement it), so a physfn chain has no meaning.
+      const pfOfPf = str((devs[fj] as Rec).physfn);
+      if (pfOfPf !== undefined) issues.push({ code: 'BAD_TOPOLOGY', message: `physfn "${str((devs[fj] as Rec).name)}" is itself a VF (its physfn is "${pfOfPf}"): a VF's physfn must be a PF`, path: at('physfn') });
     }
+    const me = out.find((x) => x.name === str(d.name));
+    if (me) busRangeIssues(me, d, pj === undefined ? undefined : { desc: desc(pj), rec: devs[pj] as Rec }, (...k) => ['platform', 'devices', i, ...k], issues);
   });
+  aliasCycles(devs, byName, issues);
 
   const iommu = str(p.iommu);
   if (!complete || typeof p.name !== 'string' || !iommu || !(IOMMU_IDS as readonly string[]).includes(iommu)) return undefined;

@@ -7,6 +7,7 @@ import { buildConfigSpace } from '../pci/builder.js';
 import type { SyntheticDeviceSpec } from '../pci/builder.js';
 import { decodeFunction } from '../pci/decode.js';
 import { parseDump } from '../pci/dump.js';
+import { InputFileError } from '../util/read-input.js';
 import { formatBdf, sameBdf } from '../pci/bdf.js';
 import type { Bdf, PciFunction } from '../pci/types.js';
 
@@ -48,14 +49,14 @@ export function dumpFunction(
   dump: string,
   select: Bdf | undefined,
   deviceBdf: Bdf,
-  readText: (path: string) => string,
+  readText: (path: string) => string | Uint8Array,
 ): DumpResult {
   const path = resolve(dirname(scenarioFile), dump);
-  let text: string;
+  let text: string | Uint8Array;
   try {
     text = readText(path);
   } catch (e) {
-    return { error: `cannot read dump ${path}: ${e instanceof Error ? e.message : String(e)}` };
+    return { error: e instanceof InputFileError ? `cannot read dump ${path}: ${e.reason}` : `cannot read dump ${path}: ${e instanceof Error ? e.message : String(e)}` };
   }
   const parsed = parseDump(text, path);
   const fns = parsed.functions;

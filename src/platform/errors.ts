@@ -1,3 +1,5 @@
+import { termSafe } from '../util/term.js';
+
 // Scenario errors as data (STYLE.md §3, house rule 7): a closed union of codes, the key path
 // of the offending value and its position in the YAML text. Collected, never thrown.
 
@@ -38,8 +40,9 @@ export function formatPath(path: KeyPath): string {
   return s === '' ? '(top level)' : s;
 }
 
-/** `devices[3].driver.dmaMode: must be one of ... (12:17)`. */
+/** `devices[3].driver.dmaMode: must be one of ... (12:17)` — for a terminal: key names and
+ * messages quote the file, so control characters in them are escaped (util/term.ts). */
 export function formatError(e: ScenarioError): string {
   const at = e.linePos ? ` (${e.linePos.line}:${e.linePos.col})` : '';
-  return `${formatPath(e.path)}: ${e.message}${at}`;
+  return termSafe(`${formatPath(e.path)}: ${e.message}${at}`);
 }

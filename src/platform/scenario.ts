@@ -3,9 +3,10 @@
 // (key paths) -> semantic checks and assembly (build-platform.ts, this file). Every error is
 // collected and carries its key path and line:column; nothing is thrown for bad input.
 
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { didYouMean } from '../util/suggest.js';
+import { INPUT_LIMITS, readInputBytes, readInputText } from '../util/read-input.js';
+import { MAX_DUMP_LINE } from '../pci/dump.js';
 import { formatEvent, parseEvent } from '../kernel/types.js';
 import type { Errno, KEvent } from '../kernel/types.js';
 import { MAINLINE, parseVariant } from '../kernel/variants.js';
@@ -16,12 +17,33 @@ import { OBS_KEYS } from './schema.js';
 import type { DevicesExpect, Expectations, LoadResult, PathIssue, ReturnExpect } from './scenario-types.js';
 import { schemaIssues } from './validate.js';
 import { withPos } from './yaml-pos.js';
+import { depthError, exactIntegers, MAX_YAML_DEPTH } from './yaml-limits.js';
 
 export type { Scenario, LoadResult, Expectations, DevicesExpect, ReturnExpect } from './scenario-types.js';
 
 export interface LoadOptions {
-  /** Reads dump files (default: fs.readFileSync as UTF-8). */
-  readonly readText?: (path: string) => string;
+  /** Reads dump files (default: the bounded reader, util/read-input.ts; each file once). */
+  readonly readText?: (path: string) => string | Uint8Array;
+}
+
+/** Errors listed per scenario; the rest are counted into one "… and N more" error. */
+export const MAX_SCENARIO_ERRORS = 50;
+
+/** The first MAX_SCENARIO_ERRORS errors, then one that counts the others. */
+export function capErrors(errors: readonly ScenarioError[]): ScenarioError[] {
+  if (errors.length <= MAX_SCENARIO_ERRORS) return [...errors];
+  const more = errors.length - MAX_SCENARIO_ERRORS;
+  return [...errors.slice(0, MAX_SCENARIO_ERRORS), { code: errors[MAX_SCENARIO_ERRORS].code, message: `… and ${more} more error${more === 1 ? '' : 's'}`, path: [] }];
+}
+
+/** Dumps named by a scenario, read through the bounded reader, each path once per load. */
+function dumpReader(): (path: string) => Uint8Array {
+  const seen = new Map<string, Uint8Array>();
+  return (path) => {
+    let b = seen.get(path);
+    if (b === undefined) seen.set(path, (b = readInputBytes(path, { what: 'dump', maxLine: MAX_DUMP_LINE }).bytes));
+    return b;
+  };
 }
 
 function buildVariant(v: unknown, issues: PathIssue[]): { text: string; variant: Variant } {
@@ -126,15 +148,43 @@ function buildExpect(v: unknown, events: readonly KEvent[], names: ReadonlySet<s
 /** Loads a scenario from YAML (or JSON) text. `file` names it in errors and anchors dump paths. */
 export function loadScenario(text: string, file: string, opts: LoadOptions = {}): LoadResult {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  // yaml's composer recurses: refuse deep nesting from the (iterative) CST first.
+  const deep = depthError(text);
+  if (deep !== null) {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = text.indexOf('\n'); i >= 0 && i < deep.offset; i = text.indexOf('\n', i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    const lp = { line, col: deep.offset - lineStart + 1 };
+    const shown = deep.path.length > 12 ? [...deep.path.slice(0, 12), '…'] : deep.path;
     return {
-      errors: doc.errors.map((e): ScenarioError => {
-        const lp = lc.linePos(e.pos[0]);
-        return { code: 'YAML_SYNTAX', message: e.message.split('\n')[0], path: [], pos: [e.pos[0], e.pos[1]], linePos: { line: lp.line, col: lp.col } };
-      }),
+      errors: [
+        {
+          code: 'BAD_VALUE',
+          message: `nested more than ${MAX_YAML_DEPTH} levels deep (a scenario needs at most 8): refused`,
+          path: shown,
+          pos: [deep.offset, deep.offset + 1],
+          linePos: { line: lp.line, col: lp.col },
+        },
+      ],
     };
   }
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, intAsBigInt: true, logLevel: 'error' });
+  if (doc.errors.length > 0) {
+    return {
+      errors: capErrors(
+        doc.errors.map((e): ScenarioError => {
+          const lp = lc.linePos(e.pos[0]);
+          return { code: 'YAML_SYNTAX', message: e.message.split('\n')[0], path: [], pos: [e.pos[0], e.pos[1]], linePos: { line: lp.line, col: lp.col } };
+        }),
+      ),
+    };
+  }
+  // Integers beyond 2^53 are errors, never rounded (the rest become plain numbers here).
+  const numberIssues = exactIntegers(doc);
+  if (numberIssues.length > 0) return { errors: capErrors(sortErrors(numberIssues.map((i) => withPos(i, doc, lc, false)))) };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
@@ -149,7 +199,7 @@ export function loadScenario(text: string, file: string, opts: LoadOptions = {})
     const [a, b, n, c] = i.path;
     if (a === 'platform' && b === 'devices' && typeof n === 'number' && c === 'config') badConfig.add(n);
   }
-  const readText = opts.readText ?? ((p: string) => readFileSync(p, 'utf8'));
+  const readText = opts.readText ?? dumpReader();
   const platform = buildPlatform(root.platform, { file, readText, badConfig }, issues);
   const names = new Set<string>();
   if (isRec(root.platform) && Array.isArray(root.platform.devices)) {
@@ -161,7 +211,7 @@ export function loadScenario(text: string, file: string, opts: LoadOptions = {})
   if (issues.length > 0 || !platform) {
     const errors = issues.map((i) => withPos({ code: i.code, message: i.message, path: i.path }, doc, lc, i.atKey ?? false));
     if (errors.length === 0) errors.push({ code: 'BAD_VALUE', message: 'the platform could not be built', path: ['platform'] });
-    return { errors: sortErrors(errors) };
+    return { errors: capErrors(sortErrors(errors)) };
   }
   return { scenario: { file, platform, variantText, variant, events, ...(expect ? { expect } : {}) } };
 }
@@ -178,9 +228,9 @@ function sortErrors(errors: ScenarioError[]): ScenarioError[] {
 export function loadScenarioFile(path: string, opts: LoadOptions = {}): LoadResult {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputText(path, { what: 'scenario', maxBytes: INPUT_LIMITS.scenario });
   } catch (e) {
-    return { errors: [{ code: 'YAML_SYNTAX', message: `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, path: [] }] };
+    return { errors: [{ code: 'YAML_SYNTAX', message: e instanceof Error ? e.message : String(e), path: [] }] };
   }
   return loadScenario(text, path, opts);
 }

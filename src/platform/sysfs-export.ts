@@ -4,6 +4,7 @@
 // tell (the IOMMU vendor when no unit is recognised, ExternalFacingPort, CC guest) is chosen
 // conservatively and said so in a comment in the file and in `warnings`.
 import { parseCmdline } from './cmdline.js';
+import { termSafe } from '../util/term.js';
 import { inferIommu, isIntegratedTbtRootPort } from './sysfs-audit.js';
 import type { SysfsFunction, SysfsHost } from './sysfs-reader.js';
 
@@ -28,6 +29,8 @@ export interface ScenarioExport {
 
 const h = (n: number, w: number): string => n.toString(16).padStart(w, '0');
 const q = (s: string): string => JSON.stringify(s); // a JSON string is a YAML double-quoted scalar
+/** Text from the host inside a `#` comment: a line break would end the comment and inject YAML. */
+const c = (s: string): string => termSafe(s);
 
 /** lspci -xxxx text: "DDDD:BB:DD.F description", rows of 16 bytes, a blank line. */
 export function formatDump(entries: readonly { name: string; description: string; bytes: Uint8Array }[]): string {
@@ -82,12 +85,12 @@ export function exportScenario(host: SysfsHost, o: ExportOptions): ScenarioExpor
 
   let iommu = o.iommu ?? inferIommu(host.iommuUnits);
   const lines: string[] = [];
-  lines.push(`# Exported by dmagate audit from ${host.root} (read-only). Config bytes: ${o.dumpFile}.`);
+  lines.push(c(`# Exported by dmagate audit from ${host.root} (read-only). Config bytes: ${o.dumpFile}.`));
   if (iommu === null) {
     iommu = 'intel';
     const why = host.iommuUnits.length === 0 && host.groups.length === 0 ? 'the host has no IOMMU' : `no known vendor among sys/class/iommu: ${host.iommuUnits.join(', ') || 'none'}`;
     warnings.push(`iommu: ${why}; the model needs one, "intel" was written — change it`);
-    lines.push(`# iommu: ${why}; the model needs a vendor, "intel" was chosen — change it.`);
+    lines.push(c(`# iommu: ${why}; the model needs a vendor, "intel" was chosen — change it.`));
   }
   // Words the model's parser would reject are dropped (it reads iommu.*, iommu=pt, pci=noats).
   const rawWords = (host.cmdline ?? '').split(/\s+/).filter((w) => w !== '');
@@ -95,7 +98,7 @@ export function exportScenario(host: SysfsHost, o: ExportOptions): ScenarioExpor
   if (kept.length !== rawWords.length) {
     const dropped = rawWords.filter((w) => !kept.includes(w));
     warnings.push(`cmdline: dropped ${dropped.join(' ')} (values the kernel would reject)`);
-    lines.push(`# cmdline: dropped ${dropped.join(' ')} (values the kernel would reject).`);
+    lines.push(c(`# cmdline: dropped ${dropped.join(' ')} (values the kernel would reject).`));
   }
   lines.push('# externalFacing is not in sysfs: a root port is marked only when a device below it is');
   lines.push('# `removable` (the same derivation, R2.2/R2.4) or it is an Intel integrated Thunderbolt');

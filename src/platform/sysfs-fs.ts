@@ -3,6 +3,13 @@
 // are bounded, nothing is ever opened for writing. Problems become notes, never exceptions.
 import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { InputError } from '../util/errors.js';
+
+/** A sysfs ROOT that cannot be used: missing, not a directory, or holding no sys/bus/pci.
+ * An input error (exit 2), never a finding about the host. */
+export class SysfsRootError extends InputError {
+  override name = 'SysfsRootError';
+}
 
 export type SysfsNoteCode =
   | 'ESCAPE' // a symlink (or path) resolves outside ROOT: refused
@@ -38,9 +45,9 @@ export function openRoot(given: string): SafeRoot {
   try {
     real = realpathSync(resolve(given));
   } catch (e) {
-    throw new Error(`sysfs root ${given} cannot be opened (${errCode(e)}): expected a directory holding sys/`);
+    throw new SysfsRootError(`sysfs root ${given} cannot be opened (${errCode(e)}): expected a directory holding sys/`);
   }
-  if (!statSync(real).isDirectory()) throw new Error(`sysfs root ${given} is not a directory`);
+  if (!statSync(real).isDirectory()) throw new SysfsRootError(`sysfs root ${given} is not a directory`);
   return { real, given };
 }
 

@@ -8,9 +8,11 @@ import { decodeFunction } from '../pci/decode.js';
 import { parseBdf } from '../pci/bdf.js';
 import type { Bdf, ConfigSpace, PciFunction } from '../pci/types.js';
 import type { ReservedRegion, ReservedRegionType } from '../kernel/platform.js';
-import { exists, inside, listDir, openRoot, readBytes, readLink, readText, rel, resolveInside, type SafeRoot, type SysfsNote } from './sysfs-fs.js';
+import { lstatSync } from 'node:fs';
+import { exists, inside, listDir, openRoot, readBytes, readLink, readText, rel, resolveInside, SysfsRootError, type SafeRoot, type SysfsNote } from './sysfs-fs.js';
 
 export type { SysfsNote, SysfsNoteCode } from './sysfs-fs.js';
+export { SysfsRootError } from './sysfs-fs.js';
 
 /** A sysfs PCI function directory name ("DDDD:BB:DD.F"). */
 export const isSysfsBdf = (name: string): boolean => parseBdf(name, { requireDomain: true }) !== null;
@@ -98,6 +100,10 @@ export function parseReservedRegions(text: string, path: string, notes: SysfsNot
     }
     const start = BigInt('0x' + m[1]);
     const end = BigInt('0x' + m[2]);
+    if (end >= 1n << 64n) {
+      notes.push({ code: 'BAD_VALUE', path, message: `${path}:${i + 1}: reserved region end 0x${m[2]} does not fit in 64 bits` });
+      return;
+    }
     if (end < start) {
       notes.push({ code: 'BAD_VALUE', path, message: `${path}:${i + 1}: reserved region ends before it starts` });
       return;
@@ -234,7 +240,9 @@ function readGroups(r: SafeRoot, notes: SysfsNote[]): SysfsGroup[] {
       notes.push({ code: 'BAD_NAME', path: rel(r, join(base, e)), message: `iommu_groups/${e} is not a group number; skipped` });
       continue;
     }
-    const dir = join(base, e);
+    // A group entry that resolves outside ROOT (or dangles) is no group: noted, not counted.
+    const dir = resolveInside(r, join(base, e), notes);
+    if (dir === null) continue;
     const type = readText(r, join(dir, 'type'), notes);
     const rrPath = join(dir, 'reserved_regions');
     const rr = readText(r, rrPath, notes);
@@ -253,18 +261,54 @@ export interface ReadOptions {
   readonly uid?: number | null;
 }
 
-/** Reads the host under `root` (default "/"). Throws only when ROOT itself is unusable. */
+/**
+ * Why ROOT is not a sysfs root: it holds no sys/bus/pci. ROOT is the directory that holds
+ * sys/ (and proc/), as for `audit --sysfs`; given the sysfs mount itself (it has bus/pci at
+ * its top), the hint names its parent.
+ */
+function noPciBus(root: string, r: SafeRoot): SysfsRootError {
+  const looked = join(root, 'sys', 'bus', 'pci');
+  const isMount = !exists(join(r.real, 'sys')) && exists(join(r.real, 'bus', 'pci'));
+  const hint = isMount ? `; ${root} looks like the sysfs mount itself (it has bus/pci): ROOT is the directory that holds sys/; try --sysfs ${dirname(r.real)}` : '; ROOT is the directory that holds sys/ (e.g. / on a live host, or a copied tree with sys/ inside)';
+  return new SysfsRootError(`sysfs root ${root} holds no PCI bus: ${looked} does not exist${hint}`);
+}
+
+/** sys/class/iommu entries that are IOMMU units inside ROOT: a directory, or a symlink that
+ * resolves inside ROOT (sysfs makes them links into sys/devices). A link that escapes ROOT or
+ * dangles is noted and not counted — it must not pass for an IOMMU. */
+function iommuUnits(r: SafeRoot, notes: SysfsNote[]): string[] {
+  const dir = join(r.real, 'sys', 'class', 'iommu');
+  const out: string[] = [];
+  for (const e of listDir(r, dir, notes)) {
+    const p = join(dir, e);
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) {
+      if (resolveInside(r, p, notes) === null) continue; // noted: ESCAPE or UNREADABLE
+    } else if (!st.isDirectory()) {
+      notes.push({ code: 'NOT_A_FILE', path: rel(r, p), message: `${rel(r, p)} is neither a directory nor a link to one: not counted as an IOMMU unit` });
+      continue;
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+/** Reads the host under `root` (default "/"). Throws SysfsRootError (an InputError) when ROOT
+ * is unusable or holds no sys/bus/pci; everything else is a note. */
 export function readSysfs(root = '/', opts: ReadOptions = {}): SysfsHost {
   const r = openRoot(root);
   const notes: SysfsNote[] = [];
   const uid = opts.uid !== undefined ? opts.uid : typeof process.getuid === 'function' ? process.getuid() : null;
   const busDir = join(r.real, 'sys', 'bus', 'pci', 'devices');
+  if (!exists(join(r.real, 'sys', 'bus', 'pci'))) throw noPciBus(root, r);
   let devicesDir = join(r.real, 'sys', 'devices');
   if (exists(devicesDir)) devicesDir = resolveInside(r, devicesDir, notes) ?? devicesDir;
   const pciBus = exists(busDir);
-  if (!exists(join(r.real, 'sys')) && exists(join(r.real, 'bus', 'pci'))) {
-    notes.push({ code: 'ROOT_IS_SYSFS', path: '.', message: `${root} looks like a sysfs mount itself (it has bus/pci, no sys/): pass the directory that holds sys/, e.g. --sysfs ${join(root, '..')}` });
-  }
   const functions: SysfsFunction[] = [];
   for (const name of listDir(r, busDir, notes)) {
     const bdf = parseBdf(name, { requireDomain: true });
@@ -286,7 +330,7 @@ export function readSysfs(root = '/', opts: ReadOptions = {}): SysfsHost {
     root,
     rootReal: r.real,
     pciBus,
-    iommuUnits: listDir(r, join(r.real, 'sys', 'class', 'iommu'), notes),
+    iommuUnits: iommuUnits(r, notes),
     groups: readGroups(r, notes),
     functions,
     cmdline: typeof cmdline === 'string' ? cmdline : null,

@@ -33,3 +33,8 @@ export function isTermSafe(s: string): boolean {
   UNSAFE.lastIndex = 0;
   return !UNSAFE.test(s);
 }
+
+/** Multi-line text with every line escaped (the line breaks themselves kept). */
+export function termSafeLines(s: string): string {
+  return s.split('\n').map(termSafe).join('\n');
+}

@@ -31,6 +31,8 @@ export interface CellOptions {
   readonly invariants?: readonly string[];
   readonly maxStates?: number;
   readonly maxDepth?: number;
+  /** Heap budget per thread, MiB (./bounds.ts). */
+  readonly maxMemoryMiB?: number;
   readonly reduce?: boolean;
   readonly splitPorts?: boolean;
   /** verify's progress line (in-process cells only). */
@@ -50,7 +52,7 @@ export function cellPlatform(base: Platform, c: CellSpec, tr: PlatformTransforms
 
 export function runCell<S>(model: KernelModel<S>, base: Platform, c: CellSpec, tr: PlatformTransforms, o: CellOptions): MatrixCell {
   const { invariants } = selectInvariants(o.invariants);
-  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, onStates: o.onStates });
+  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, maxMemoryMiB: o.maxMemoryMiB, reduce: o.reduce, splitPorts: o.splitPorts, onStates: o.onStates });
   return { ...c, stats: r.stats, results: r.results };
 }
 

@@ -7,6 +7,7 @@ import type { KEvent, KernelModel, Observation, StepResult } from '../kernel/typ
 import type { Platform } from '../kernel/platform.js';
 import type { Variant } from '../kernel/variants.js';
 import { explore } from './explore.js';
+import { boundWhy, DEFAULT_MAX_STATES, defaultMaxMemoryMiB, type BoundHit } from './bounds.js';
 import type { CellResult, DevFacts, InvariantResult, Invariant } from './types.js';
 import { makeCtx } from './types.js';
 import { INVARIANTS } from './invariants/index.js';
@@ -15,8 +16,11 @@ import type { Part } from './reduce.js';
 
 export interface CheckOptions {
   readonly invariants?: readonly Invariant[];
+  /** States per explored part (default DEFAULT_MAX_STATES). */
   readonly maxStates?: number;
   readonly maxDepth?: number;
+  /** Heap budget in MiB (default defaultMaxMemoryMiB()). */
+  readonly maxMemoryMiB?: number;
   /** Explore independent device clusters separately (default true). */
   readonly reduce?: boolean;
   /** Also split root ports from their subtrees where only probe order couples them
@@ -33,7 +37,7 @@ interface PartResult {
   states: number;
   transitions: number;
   depth: number;
-  boundHit: 'states' | 'depth' | null;
+  boundHit: BoundHit | null;
 }
 
 const OBS_CACHE = 300_000;
@@ -76,7 +80,7 @@ function exploreOne<S>(model: KernelModel<S>, part: Part, v: Variant, invs: read
       step: (s, e) => model.step(p, v, s, e),
       key: (s) => model.key(s),
     },
-    { maxStates: o.maxStates, maxDepth: o.maxDepth },
+    { maxStates: o.maxStates ?? DEFAULT_MAX_STATES, maxDepth: o.maxDepth, maxHeapBytes: (o.maxMemoryMiB ?? defaultMaxMemoryMiB()) * 1024 * 1024 },
     {
       onState: (s, id, depth) => {
         if (o.onStates !== undefined && (id & 1023) === 0) o.onStates(id, depth);
@@ -131,12 +135,13 @@ export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: 
     merged.transitions += r.transitions;
     merged.depth = Math.max(merged.depth, r.depth);
     merged.boundHit ??= r.boundHit;
+    if (r.boundHit === 'memory') break; // the heap is spent: the other parts would not fit either
   }
   for (const inv of live) {
     const viol = merged.violation.get(inv.id);
     if (viol !== undefined) results[inv.id] = { verdict: 'violated', trace: viol.trace, detail: viol.detail, ...(viol.device ? { device: viol.device } : {}) };
     else if (merged.boundHit !== null) {
-      results[inv.id] = { verdict: 'inconclusive', why: `exploration stopped at the ${merged.boundHit === 'states' ? '--max-states' : '--max-depth'} bound before covering every state` };
+      results[inv.id] = { verdict: 'inconclusive', why: boundWhy(merged.boundHit, o) };
     } else if (!merged.premise.has(inv.id)) results[inv.id] = { verdict: 'holds', vacuous: true };
     else results[inv.id] = { verdict: 'holds' };
   }

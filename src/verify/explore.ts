@@ -3,6 +3,8 @@
 // by a canonical key, parent pointers so the first time something is seen it is seen at
 // its shortest depth. Knows nothing dmagate-specific.
 
+import { HEAP_CHECK_EVERY, heapUsed, type BoundHit } from './bounds.js';
+
 export interface TransitionSystem<S, E, R extends { readonly state: S }> {
   readonly init: S;
   enabled(s: S): readonly E[];
@@ -15,6 +17,9 @@ export interface ExploreBounds {
   readonly maxStates?: number;
   /** Do not expand states at this depth (the run is then incomplete if any had successors). */
   readonly maxDepth?: number;
+  /** Stop altogether once the heap in use passes this many bytes (looked at every
+   * HEAP_CHECK_EVERY new states; ./bounds.ts). */
+  readonly maxHeapBytes?: number;
 }
 
 export interface ExploreVisitor<S, E, R> {
@@ -29,7 +34,7 @@ export interface ExploreStats {
   readonly transitions: number;
   readonly depth: number;
   readonly ms: number;
-  readonly boundHit: 'states' | 'depth' | null;
+  readonly boundHit: BoundHit | null;
 }
 
 export interface Exploration<E> {
@@ -50,7 +55,8 @@ export function explore<S, E, R extends { readonly state: S }>(
   const parent: number[] = [];
   const via: (E | undefined)[] = [];
   const depthOf: number[] = [];
-  let boundHit: 'states' | 'depth' | null = null;
+  const maxHeap = bounds.maxHeapBytes ?? Number.POSITIVE_INFINITY;
+  let boundHit: BoundHit | null = null;
   let transitions = 0;
   let deepest = 0;
 
@@ -65,7 +71,7 @@ export function explore<S, E, R extends { readonly state: S }>(
   let queue: S[] = [sys.init];
   let head = 0;
   let offset = 0;
-  while (head < queue.length) {
+  explore: while (head < queue.length) {
     const s = queue[head];
     const id = offset + head;
     head++;
@@ -101,6 +107,10 @@ export function explore<S, E, R extends { readonly state: S }>(
         queue.push(r.state);
         isNew = true;
         visit.onState?.(r.state, to, d + 1);
+        if (to % HEAP_CHECK_EVERY === 0 && heapUsed() > maxHeap) {
+          boundHit = 'memory';
+          break explore;
+        }
       }
       visit.onTransition?.(s, id, e, r, to, isNew);
     }

@@ -1,6 +1,7 @@
 // The matrix as text: one table per IOMMU (rows: variant × passthrough; columns:
 // invariants), then one line per violated (invariant, explanation) naming its rows.
 
+import { termSafe } from '../util/term.js';
 import { parseVariant } from '../kernel/variants.js';
 import { formatEvent } from '../kernel/types.js';
 import type { IommuId } from '../kernel/platform.js';
@@ -29,7 +30,7 @@ export function matrixText(platformName: string, cells: readonly MatrixCell[], o
   if (cells.length === 0) return 'no cells\n';
   const ids = Object.keys(cells[0].results);
   const codes = columnCodes(ids);
-  lines.push(`dmagate matrix — platform ${platformName}, ${cells.length} cells`);
+  lines.push(`dmagate matrix — platform ${termSafe(platformName)}, ${cells.length} cells`); // the name is the scenario's text
   lines.push(`legend: ${SYMBOL.holds} holds  ${SYMBOL.vacuous} holds vacuously  ${SYMBOL.violated} violated  ${SYMBOL['n/a']} n/a  ${SYMBOL.inconclusive} inconclusive (bound hit)`);
   for (const id of ids) lines.push(`  ${(codes.get(id) ?? '').padEnd(3)} ${id}`);
   const iommus: IommuId[] = [];

@@ -70,9 +70,10 @@ export type WorkerReply = { readonly idx: number; readonly cell?: MatrixCell; re
 
 /** Runs every cell; results in the order of `cells`. */
 export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: MatrixRunOptions = {}): Promise<MatrixCell[]> {
-  const jobs = Math.max(1, Math.min(o.jobs ?? defaultJobs(cells.length), cells.length));
+  // Never more threads than cores (each one holds a model and its own heap budget).
+  const jobs = Math.max(1, Math.min(o.jobs ?? defaultJobs(cells.length), cells.length, availableParallelism()));
   const out: MatrixCell[] = new Array<MatrixCell>(cells.length);
-  const cellOpts: CellOptions = { invariants: o.invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce, splitPorts: o.splitPorts };
+  const cellOpts: CellOptions = { invariants: o.invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, maxMemoryMiB: o.maxMemoryMiB, reduce: o.reduce, splitPorts: o.splitPorts };
   if (jobs <= 1) {
     const { model, transforms } = await loadForCells(o.backendModule);
     cells.forEach((c, i) => {

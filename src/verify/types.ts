@@ -6,6 +6,7 @@
 import type { DeviceDesc, Platform } from '../kernel/platform.js';
 import type { Variant } from '../kernel/variants.js';
 import type { KEvent, KReturn, Observation } from '../kernel/types.js';
+import type { BoundHit } from './bounds.js';
 
 export const INVARIANT_IDS = [
   'sec.untrusted-no-ats',
@@ -116,7 +117,7 @@ export interface CellStats {
   /** Independent clusters explored separately (1 = unreduced). */
   readonly clusters: number;
   /** Which bound stopped exploration, if any. */
-  readonly boundHit: 'states' | 'depth' | null;
+  readonly boundHit: BoundHit | null;
 }
 
 export interface CellResult {

@@ -2,13 +2,14 @@
 // short / missing / unreadable config, odd attribute values. Each problem is a note on the
 // device or the host, and every other device is still reported.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildConfigSpace } from '../../src/pci/builder.js';
 import { auditHost } from '../../src/platform/sysfs-audit.js';
-import { readSysfs } from '../../src/platform/sysfs-reader.js';
+import { readSysfs, SysfsRootError } from '../../src/platform/sysfs-reader.js';
+import { InputError } from '../../src/util/errors.js';
 import { makeFakeSysfs } from '../support/fake-sysfs.js';
 
 const cleanups: (() => void)[] = [];
@@ -174,22 +175,20 @@ describe('odd attribute values', () => {
 describe('ROOT without sys/', () => {
   const empty = mkdtempSync(join(tmpdir(), 'dmagate-empty-'));
   cleanups.push(() => rmSync(empty, { recursive: true, force: true }));
-  it('reads as a host with no PCI bus and no IOMMU', () => {
-    const rep = auditHost(readSysfs(empty));
-    assert.equal(rep.pciBus, false);
-    assert.equal(rep.functions.length, 0);
-    assert.equal(rep.iommu.present, false);
+  it('is an input error naming what was looked for, never a no-iommu finding (issue 8 point 2)', () => {
+    assert.throws(() => readSysfs(empty), (e: unknown) => e instanceof SysfsRootError && e instanceof InputError && /sys\/bus\/pci does not exist/.test(e.message));
   });
-  it('a sysfs mount given as ROOT is recognised and explained', () => {
+  it('a sysfs mount given as ROOT is an input error whose hint names the directory holding sys/', () => {
     const t = makeFakeSysfs({ fns: [{ name: RP, config: full }] });
     cleanups.push(t.cleanup);
-    const host = readSysfs(join(t.root, 'sys'));
-    assert.equal(host.functions.length, 0);
-    assert.ok(host.notes.some((n) => n.code === 'ROOT_IS_SYSFS'));
+    assert.throws(
+      () => readSysfs(join(t.root, 'sys')),
+      (e: unknown) => e instanceof SysfsRootError && e.message.includes('looks like the sysfs mount itself') && e.message.includes(`try --sysfs ${realpathSync(t.root)}`),
+    );
   });
 
   it('a ROOT that does not exist is a clear error', () => {
-    assert.throws(() => readSysfs(join(empty, 'nope')), /cannot be opened \(ENOENT\)/);
+    assert.throws(() => readSysfs(join(empty, 'nope')), (e: unknown) => e instanceof SysfsRootError && /cannot be opened \(ENOENT\)/.test(e.message));
   });
 });
 

@@ -50,7 +50,7 @@ test('--json: decoded functions with bigints as hex strings, issues, VF routing 
 test('missing file, both sources, syntax errors, unsorted and multi-domain dumps', () => {
   const missing = runLspci({ file: '/nonexistent/dump.txt', verbose: 0 });
   assert.equal(missing.code, 2);
-  assert.match(missing.err, /cannot read dump \/nonexistent\/dump.txt: ENOENT/);
+  assert.match(missing.err, /cannot read \/nonexistent\/dump.txt: no such file/);
   assert.equal(runLspci({ file: QEMU, sysfs: '/sys', verbose: 0 }).code, 2);
   const dir = mkdtempSync(join(tmpdir(), 'dmagate-lspci-'));
   try {

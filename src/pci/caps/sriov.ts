@@ -88,3 +88,38 @@ export function sriovVfRoutingIds(
   if (beyond) issues.push(issue('BAD_LENGTH', s.offset + 0x14, 'SR-IOV', 'VF routing IDs run past bus 255'));
   return { vfs, maxBus, issues };
 }
+
+/** The VF routing IDs as an arithmetic range — what JSON output carries, so that its size is
+ * bounded by the input (a NumVFs of 0xffff is 5 numbers, not 65,535 entries). */
+export interface VfRidRange {
+  /** RID of VF 1 (PF RID + First VF Offset). */
+  readonly first: number;
+  /** VF Stride. */
+  readonly stride: number;
+  /** NumVFs (or the count asked for). */
+  readonly count: number;
+  /** RID of the last VF; above 0xffff when the VFs run past bus 255. */
+  readonly last: number;
+  /** Highest bus a VF lands on (bus 255 at most). */
+  readonly maxBus: number;
+  readonly issues: ConfigIssue[];
+}
+
+/** The same RIDs as sriovVfRoutingIds, in constant time (drivers/pci/iov.c pci_iov_virtfn_bus:
+ * the RIDs grow with n, so the last VF has the highest one). */
+export function sriovVfRidRange(pf: Bdf, s: Pick<SriovCap, 'firstVfOffset' | 'vfStride' | 'numVfs' | 'offset'>, numVfs: number = s.numVfs): VfRidRange {
+  const issues: ConfigIssue[] = [];
+  const pfRid = (pf.bus << 8) | (pf.dev << 3) | pf.fn;
+  if (numVfs > 0 && s.firstVfOffset === 0) issues.push(issue('BAD_LENGTH', s.offset + 0x14, 'SR-IOV', 'First VF Offset is 0 (Linux rejects SR-IOV: -EIO)'));
+  if (numVfs > 1 && s.vfStride === 0) issues.push(issue('BAD_LENGTH', s.offset + 0x16, 'SR-IOV', 'VF Stride is 0 with more than one VF (Linux rejects SR-IOV: -EIO)'));
+  const first = pfRid + s.firstVfOffset;
+  const last = numVfs > 0 ? first + (numVfs - 1) * s.vfStride : first;
+  let maxBus = pf.bus;
+  if (numVfs > 0) {
+    // the highest RID that is still a BDF: the last VF's, or the last one at or below 0xffff
+    const top = last <= 0xffff ? last : s.vfStride === 0 ? first : first + Math.floor((0xffff - first) / s.vfStride) * s.vfStride;
+    if (top <= 0xffff && top >= first) maxBus = Math.max(maxBus, top >> 8);
+  }
+  if (numVfs > 0 && last > 0xffff) issues.push(issue('BAD_LENGTH', s.offset + 0x14, 'SR-IOV', 'VF routing IDs run past bus 255'));
+  return { first, stride: s.vfStride, count: numVfs, last, maxBus, issues };
+}
