@@ -193,7 +193,7 @@ describe('issue 9 corpus: verify and matrix bounds', { concurrency: 1 }, () => {
     const r = await dmagate(['verify', join(HERE, 'corpus', 'one-group-13.yaml'), '--invariant', 'sec.untrusted-no-ats'], { heapMB: 512, killMs: EXPLORE_KILL_MS });
     finished(r, 'one-group-13');
     assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.err}`);
-    assert.match(r.out, /inconclusive\s+sec\.untrusted-no-ats — exploration stopped at the state bound \(--max-states 20000 per explored part\)/);
+    assert.match(r.out, /inconclusive\s+S1\s+sec\.untrusted-no-ats — exploration stopped at the state bound \(--max-states 20000 per explored part\)/);
   });
   it('the memory bound gives inconclusive naming --max-memory, not a V8 abort', async () => {
     const r = await dmagate(['verify', join(HERE, 'corpus', 'one-group-13.yaml'), '--invariant', 'sec.untrusted-no-ats', '--max-states', '100000000', '--max-memory', '64'], { heapMB: 160, killMs: EXPLORE_KILL_MS });
