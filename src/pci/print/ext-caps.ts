@@ -5,11 +5,13 @@ import { extCapName } from '../caps/names.js';
 import type { ConfigSpace } from '../types.js';
 import { PCI_VENDOR_ID_CXL } from '../types.js';
 import { printCxlDvsec } from './cxl.js';
+import { aerText } from './aer.js';
 import { fl, h2, h3, h4, h8 } from './fmt.js';
 
 /** Append the text after `\tCapabilities: [xxx vN] ` for extended capability `id` at `off`. */
-export function printExtCap(cs: ConfigSpace, id: number, off: number, verbose: number, out: string[]): void {
+export function printExtCap(cs: ConfigSpace, id: number, off: number, verbose: number, out: string[], pcieType = -1): void {
   switch (id) {
+    case 0x01: return void out.push(aerText(cs, off, pcieType, verbose));
     case 0x03: return dsn(cs, off, out);
     case 0x0b: return vsec(cs, off, out);
     case 0x0d: return acs(cs, off, verbose, out);
