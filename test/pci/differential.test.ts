@@ -179,3 +179,75 @@ test('random headers (types 0/1/2, BARs, bridge windows, ROM, CardBus): same lin
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A function whose standard chain is PM, MSI, MSI-X, PCI Express and AF, with AER (and a
+ * second ext cap) in extended space; every register body is random, the type fields are drawn
+ * so that every Device/Port Type, both PCIe capability versions, 32/64-bit and maskable MSI,
+ * header types 0/1 and non-zero device/function numbers (LnkCtl2 is skipped for those) occur. */
+function stdDevice(rnd: Uint8Array, pcieType: number, pcieVers: number, msiFlags: number, ht: number): Uint8Array {
+  const b = rnd.slice();
+  b[0] = 0x34; b[1] = 0x12; b[2] = 0x01; b[3] = 0x00;
+  b[0x06] |= 0x10; // capability list
+  b[0x0e] = ht;
+  if (ht === 1) b[0x0b] = 0x06;
+  b[0x34] = 0x40;
+  const cap = (at: number, id: number, next: number): void => {
+    b[at] = id;
+    b[at + 1] = next;
+  };
+  cap(0x40, 0x01, 0x50); // PM: 8 bytes
+  cap(0x50, 0x05, 0x70); // MSI: up to 0x18 bytes
+  b[0x52] = (b[0x52] & 0x7e) | (msiFlags & 0x81);
+  b[0x53] = (b[0x53] & 0xfe) | ((msiFlags >> 8) & 1);
+  cap(0x70, 0x11, 0x80); // MSI-X: 12 bytes
+  cap(0x80, 0x10, 0xc0); // PCI Express: 0x3c bytes
+  b[0x82] = (pcieType << 4) | pcieVers;
+  cap(0xc0, 0x13, 0x00); // PCI Advanced Features: 6 bytes
+  b[0xc2] = 6; // AF length
+  // extended: AER at 0x100 (0x38 bytes), then ATS at 0x140 to end the chain
+  const w32 = (o: number, v: number): void => {
+    b[o] = v & 0xff; b[o + 1] = (v >>> 8) & 0xff; b[o + 2] = (v >>> 16) & 0xff; b[o + 3] = v >>> 24;
+  };
+  w32(0x100, (0x0001 | (2 << 16) | (0x140 << 20)) >>> 0);
+  w32(0x140, 0x000f | (1 << 16));
+  b.fill(0, 0x148, 0x150);
+  b.fill(0, 0x150);
+  return b;
+}
+
+test('random register values: PM, MSI, MSI-X, PCI Express, AER and AF blocks equal live lspci 3.9', (t) => {
+  const v = lspciVersion();
+  if (!v) return t.skip('lspci not installed');
+  if (v !== '3.9') return t.skip(`lspci ${v} is not 3.9.x (wording differs)`);
+  const arb = fc.tuple(
+    fc.uint8Array({ minLength: 4096, maxLength: 4096 }),
+    fc.integer({ min: 0, max: 15 }),
+    fc.constantFrom(1, 2, 2, 2, 3),
+    fc.constantFrom(0, 0x80, 0x100, 0x180, 0x01, 0x181),
+    fc.constantFrom(0, 0, 1, 0x80),
+    fc.integer({ min: 0, max: 255 }),
+  );
+  const samples = fc.sample(arb, { numRuns: 254, seed: 20261204 });
+  let text = '';
+  samples.forEach(([rnd, type, vers, msi, ht, devfn], i) => {
+    // bus from the index, device/function random (function 0 of device 0 is where LnkCtl2 shows)
+    const addr = `${(i + 1).toString(16).padStart(2, '0')}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`;
+    text += dumpText(addr, stdDevice(rnd, type, vers, msi, ht));
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'dmagate-diff-'));
+  try {
+    const file = join(dir, 'random-std.txt');
+    writeFileSync(file, text);
+    if (process.env.DMAGATE_KEEP_DIFF) writeFileSync(process.env.DMAGATE_KEEP_DIFF, text);
+    for (const level of [2, 3]) {
+      const r = spawnSync('lspci', ['-F', file, `-${'v'.repeat(level)}n`], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 64 << 20 });
+      assert.equal(r.status, 0, `lspci exited ${r.status ?? r.signal}: ${r.stderr}`);
+      const c = compareLspci(r.stdout, renderDump(text, 'random-std.txt', level));
+      t.diagnostic(`-${'v'.repeat(level)}: ${c.matched}/${c.compared} blocks identical; by kind ${JSON.stringify(c.byKind)}`);
+      for (const k of ['PM', 'MSI', 'MSI-X', 'Express', 'AER', 'AF']) assert.ok((c.byKind[k]?.compared ?? 0) >= 250, `${k}: only ${c.byKind[k]?.compared ?? 0} blocks`);
+      assert.deepEqual(c.mismatches.slice(0, 5), []);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -150,10 +150,12 @@ function hasMemBar(fn: PciFunction, sizes?: readonly bigint[]): boolean {
   const cnt = ht === 0 ? 6 : ht === 1 ? 2 : ht === 2 ? 1 : 0;
   for (let i = 0; i < cnt; i++) {
     const x = rd32(cs, 0x10 + 4 * i);
-    const base = x === 0xffffffff ? 0 : x;
+    let base = x === 0xffffffff ? 0 : x;
+    const is64 = base !== 0 && !(base & 1) && (base & 6) === 4;
+    if (is64 && i >= cnt - 1) base = 0; // "Invalid 64-bit address seen for BAR": left unset
     const size = sizes?.[i] ?? 0n;
     if ((base || size) && !(base & 1)) return true;
-    if (base && !(base & 1) && (base & 6) === 4) i++;
+    if (is64) i++;
   }
   return false;
 }
