@@ -4,6 +4,7 @@ import { avail, rd16, rd32, rd8 } from '../config.js';
 import { STD_CAP_NAMES, stdCapName } from '../caps/names.js';
 import type { ConfigSpace } from '../types.js';
 import { fl, h2, h4, h8 } from './fmt.js';
+import type { PciNames } from '../names/pci-ids.js';
 
 /** lspci 3.9.0's words for the Device/Port Type (pci-config-space.md §4). */
 export function expressTypeText(flags: number): string {
@@ -30,7 +31,7 @@ export function expressTitle(cs: ConfigSpace, off: number, verbose: number): str
 }
 
 /** Title text after `Capabilities: [xx] ` for a standard capability at `off` (4 bytes readable). */
-export function stdCapTitle(cs: ConfigSpace, id: number, off: number, verbose: number): string {
+export function stdCapTitle(cs: ConfigSpace, id: number, off: number, verbose: number, names?: PciNames): string {
   const w = rd16(cs, off + 2);
   switch (id) {
     case 0x01:
@@ -71,7 +72,9 @@ export function stdCapTitle(cs: ConfigSpace, id: number, off: number, verbose: n
     case 0x09:
       return `Vendor Specific Information: Len=${h2(rd8(cs, off + 2))} <?>`;
     case 0x0d:
-      return avail(cs, off + 4, 4) ? `Subsystem: ${h4(rd16(cs, off + 4))}:${h4(rd16(cs, off + 6))}` : 'Subsystem';
+      if (!avail(cs, off + 4, 4)) return 'Subsystem';
+      if (names && names.mode !== 'numeric') return `Subsystem: ${names.subsystem(rd16(cs, 0), rd16(cs, 2), rd16(cs, off + 4), rd16(cs, off + 6))}`;
+      return `Subsystem: ${h4(rd16(cs, off + 4))}:${h4(rd16(cs, off + 6))}`;
     case 0x10:
       return expressTitle(cs, off, verbose);
     case 0x11:
