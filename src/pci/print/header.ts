@@ -42,14 +42,15 @@ function hostBases(fn: PciFunction, cnt: number, verbose: number, host: HostInfo
   const cmd = rd16(cs, 4);
   let s = '';
   for (let i = 0; i < cnt; i++) {
-    const hb = hostBar(host, i) ?? { pos: 0n, len: 0n };
+    const bar = i;
+    const hb = hostBar(host, bar) ?? { pos: 0n, len: 0n };
     const { pos, len } = hb;
     let flg = rd32(cs, 0x10 + 4 * i);
     if (flg === 0xffffffff) flg = 0;
     // measured against lspci 3.9.0 on sysfs (-O sysfs.path=…): a BAR the kernel reports no
     // resource for is left out even when its register is non-zero
     if (!pos && !len) continue;
-    s += verbose > 1 ? `\tRegion ${i}: ` : '\t';
+    s += verbose > 1 ? `\tRegion ${bar}: ` : '\t';
     let hwLower: number;
     let hwUpper = 0;
     if (flg & 1) hwLower = (flg & ~3) >>> 0;
@@ -62,9 +63,12 @@ function hostBases(fn: PciFunction, cnt: number, verbose: number, host: HostInfo
       flg = Number(pos & 0xffffffffn);
       virt = true;
     } else if (pos) {
-      // measured against lspci 3.9.0 on sysfs: the space/type/prefetch bits come from the
-      // kernel's resource flags (they equal the BAR's low bits on a real host)
-      flg = ((flg & ~0xf) | Number(pos & 0xfn)) >>> 0;
+      // measured against lspci 3.9.0 on sysfs (-A linux-sysfs -O sysfs.path=…): space, type
+      // and prefetchability follow the kernel's IORESOURCE_* flags of the resource
+      // (include/linux/ioport.h: IO 0x100, PREFETCH 0x2000, MEM_64 0x100000), not the register
+      const kf = host.resources?.[bar]?.flags ?? 0n;
+      const bits = kf & 0x100n ? 1 : (kf & 0x2000n ? 8 : 0) | (kf & 0x100000n ? 4 : 0);
+      flg = ((flg & ~0xf) | bits) >>> 0;
     }
     if (flg & 1) {
       const a = pos & ~3n;
