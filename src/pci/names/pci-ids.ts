@@ -123,9 +123,21 @@ export function parsePciIds(text: string, file: string): PciIdsDb {
   return { file, version, warnings, get: (c, a, b, cc, d) => map.get(key(c, a, b, cc, d)) };
 }
 
-/** Reads FILE (plain or gzip-compressed, by its magic bytes). Throws on I/O problems. */
+const cache = new Map<string, { key: string; db: PciIdsDb }>();
+
+/** Reads FILE (plain or gzip-compressed, by its magic bytes). Throws on I/O problems. The
+ * parsed database is kept per path while the file's size and mtime stay the same. */
 export function loadPciIds(file: string): PciIdsDb {
   const st = statSync(file);
+  const k = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  const hit = cache.get(file);
+  if (hit && hit.key === k) return hit.db;
+  const db = readPciIds(file, st);
+  cache.set(file, { key: k, db });
+  return db;
+}
+
+function readPciIds(file: string, st: { isFile(): boolean; size: number }): PciIdsDb {
   if (!st.isFile()) throw new Error(`${file} is not a regular file`);
   if (st.size > PCI_IDS_MAX_BYTES) throw new Error(`${file} is ${st.size} bytes, more than a pci.ids can be (${PCI_IDS_MAX_BYTES})`);
   let data = readFileSync(file);

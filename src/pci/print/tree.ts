@@ -1,7 +1,7 @@
 // `lspci -t` (pciutils 3.9.0 ls-tree.c grow_tree / show_forest): the bus tree built from the
 // bridges' bus numbers (type 1 secondary/subordinate, CardBus card/subordinate bus). The tree is
-// built from every function; with a filter (-s/-d), branches without a matching function are
-// left out and the children of a matching bridge are all shown.
+// built from every function; with a filter (-s/-d), functions that do not match are left out,
+// and so are buses and bridges with no matching function below them (measured against 3.9.0).
 import { formatBdf } from '../bdf.js';
 import type { Bdf } from '../types.js';
 import type { PciNames } from '../names/pci-ids.js';
@@ -106,8 +106,8 @@ export function treeText(nodes: readonly TreeNode[], verbose: number, names: Pci
     if (d.bridge) {
       const b = d.bridge;
       p = write(p, b.secondary === b.subordinate ? `-[${h2(b.secondary)}]-` : `-[${h2(b.secondary)}-${h2(b.subordinate)}]-`);
-      // get_filter_for_child: below a matching bridge everything is shown
-      return showBridge(f && !d.n.match, b, p);
+      // 3.9 filters below a matching bridge too (later pciutils show its whole subtree)
+      return showBridge(f, b, p);
     }
     if (verbose) p = write(p, '  ' + (names ? names.vendorDevice(d.n.vendor, d.n.device, 256) : `${h4(d.n.vendor)}:${h4(d.n.device)}`));
     printIt(p);
