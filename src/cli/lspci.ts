@@ -370,7 +370,7 @@ capability title and the bodies listed above; other capabilities print their tit
 Problems in the bytes (loops, bad pointers, truncation) go to stderr as
 "dmagate: <source>: <bdf> offset 0x.. <capability>: <message>". "Kernel modules" (libkmod) is
 not shown. --json: one object per function with bdf, vendor, device, class (hex strings),
-driver and iommuGroup (sysfs), and the decoded fields (docs/json.md).
+driver and iommuGroup (sysfs), and the decoded fields (docs/lspci.md).
 
 Exit status: 0 ok, 1 the input had problems (the rest was still printed), 2 usage/I/O error.
 
