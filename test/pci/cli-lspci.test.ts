@@ -123,9 +123,10 @@ test('-xxxx output reads back through the dump parser to the same bytes (a dump 
 test('--json validates against docs/lspci.schema.json (project-wide keys: bdf, vendor, device, class)', () => {
   const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'lspci.schema.json'), 'utf8'));
   const validate = new Ajv({ strict: false }).compile(schema);
-  const doc = JSON.parse(text(runLspci({ file: QEMU, verbose: 0, json: true })));
-  assert.ok(validate(doc), JSON.stringify(validate.errors));
-  const cxl = doc.functions.find((f: { bdf: string }) => f.bdf === '0000:0d:00.0');
+  const raw: unknown = JSON.parse(text(runLspci({ file: QEMU, verbose: 0, json: true })));
+  assert.ok(validate(raw), JSON.stringify(validate.errors));
+  const doc = raw as { functions: { bdf: string; vendor: string; device: string; class: string }[] };
+  const cxl = doc.functions.find((f) => f.bdf === '0000:0d:00.0')!;
   assert.deepEqual([cxl.vendor, cxl.device, cxl.class], ['8086', '0d93', '050210']);
   assert.equal('driver' in cxl, false); // only from sysfs
 });
