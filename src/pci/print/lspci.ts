@@ -9,7 +9,7 @@ import { deviceLine } from './device.js';
 import { headerText, subsystemIds } from './header.js';
 import { printExtCap } from './ext-caps.js';
 import { h2, h3, h4 } from './fmt.js';
-import { stdCapTitle } from './std-caps.js';
+import { stdCapTitle, virtioBody } from './std-caps.js';
 import { expressBody } from './express.js';
 import { afBody, htBody, msiBody, msixBody, pmBody } from './std-bodies.js';
 import type { HostInfo } from './host.js';
@@ -88,6 +88,7 @@ function stdCapBody(fn: PciFunction, id: number, off: number, sizes: readonly bi
     case 0x01: return pmBody(fn.config, off);
     case 0x05: return msiBody(fn.config, off);
     case 0x08: return htBody(fn.config, off);
+    case 0x09: return virtioBody(fn.config, off);
     case 0x10: return expressBody(fn, off, sizes);
     case 0x11: return msixBody(fn.config, off);
     case 0x13: return afBody(fn.config, off);

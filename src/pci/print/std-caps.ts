@@ -70,7 +70,8 @@ export function stdCapTitle(cs: ConfigSpace, id: number, off: number, verbose: n
     case 0x05:
       return `MSI: Enable${fl(w, 1)} Count=${1 << ((w & 0x70) >> 4)}/${1 << ((w & 0x0e) >> 1)} Maskable${fl(w, 0x100)} 64bit${fl(w, 0x80)}`;
     case 0x09:
-      return `Vendor Specific Information: Len=${h2(rd8(cs, off + 2))} <?>`;
+      // ls-caps-vendor.c show_vendor_caps: 3.9 decodes virtio's (1af4:1000-107f) only
+      return `Vendor Specific Information: ${virtioType(cs, off) ?? `Len=${h2(rd8(cs, off + 2))} <?>`}`;
     case 0x0d:
       if (!avail(cs, off + 4, 4)) return 'Subsystem';
       if (names && names.mode !== 'numeric') return `Subsystem: ${names.subsystem(rd16(cs, 0), rd16(cs, 2), rd16(cs, off + 4), rd16(cs, off + 6))}`;
@@ -107,4 +108,24 @@ function htTitle(cmd: number): string {
     case 0xc800: return 'HyperTransport: X86 (reserved)';
     default: return `HyperTransport: #${h2(type >> 11)}`;
   }
+}
+
+const VIRTIO_TYPES: Readonly<Record<number, string>> = { 1: 'CommonCfg', 2: 'Notify', 3: 'ISR', 4: 'DeviceCfg' };
+
+/** show_vendor_caps_virtio's title ("VirtIO: CommonCfg"), or null when lspci falls back to
+ * "Len=.. <?>" (not a virtio device, length under 16, or the bytes not readable). */
+export function virtioType(cs: ConfigSpace, off: number): string | null {
+  if (!avail(cs, 0, 4) || rd16(cs, 0) !== 0x1af4 || rd16(cs, 2) < 0x1000 || rd16(cs, 2) > 0x107f) return null;
+  const len = rd8(cs, off + 2);
+  if (len < 16 || !avail(cs, off, len)) return null;
+  return `VirtIO: ${VIRTIO_TYPES[rd8(cs, off + 3)] ?? '<unknown>'}`;
+}
+
+/** show_vendor_caps_virtio's body line at -vv. */
+export function virtioBody(cs: ConfigSpace, off: number): string {
+  if (virtioType(cs, off) === null) return '';
+  const len = rd8(cs, off + 2);
+  let s = `\t\tBAR=${rd8(cs, off + 4)} offset=${h8(rd32(cs, off + 8))} size=${h8(rd32(cs, off + 12))}`;
+  if (rd8(cs, off + 3) === 2 && len >= 20) s += ` multiplier=${h8(rd32(cs, off + 16))}`;
+  return s + '\n';
 }
