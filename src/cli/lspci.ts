@@ -349,8 +349,9 @@ Sources (default: this host, --sysfs /):
                   show as "<access denied>" and a note says so, never guessed.
 
 Display (as lspci):
-  -v, -vv, -vvv   more detail: header registers, then every capability (full bodies for PM, MSI,
-                  MSI-X, PCI Express, AER, ATS, PASID, PRI, SR-IOV, ACS, DSN, CXL DVSECs, …)
+  -v, -vv, -vvv   more detail: header registers, then every capability with its body (PCI
+                  Express, MSI/MSI-X, PM, AER, ATS, PASID, PRI, SR-IOV, ACS, DSN, CXL DVSECs, VC,
+                  L1 PM Substates, LTR, DPC, PTM, Resizable BAR, DOE, PCI-X, HT, AGP, EA, virtio …)
   -n / -nn        numbers only / names and numbers; default names from pci.ids
   -i FILE         the PCI ID database (default ${DEFAULT_PCI_IDS}, Debian package pci.ids;
                   absent: numbers, with a note)
@@ -365,8 +366,9 @@ Selectors (lspci syntax, hex, empty or * = any):
   -s [[[[DOMAIN]:]BUS]:][DEV][.[FN]]    e.g. -s 0d:00.0, -s 0c:, -s .1, -s 0001:*:*.*
   -d [VENDOR]:[DEVICE][:CLASS]          e.g. -d 1e98:, -d 8086:0d93, -d ::0502
 
-Output matches pciutils 3.9.0 byte for byte for the device line, the header lines, every
-capability title and the bodies listed above; other capabilities print their title only.
+Output matches pciutils 3.9.0 byte for byte (tested on 33 real dumps, random registers and live
+sysfs); capabilities lspci decodes but dmagate does not (Multicast, RCEC, VPD contents, vendor
+caps other than virtio) print their title only.
 Problems in the bytes (loops, bad pointers, truncation) go to stderr as
 "dmagate: <source>: <bdf> offset 0x.. <capability>: <message>". "Kernel modules" (libkmod) is
 not shown. --json: one object per function with bdf, vendor, device, class (hex strings),

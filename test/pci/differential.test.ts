@@ -251,3 +251,55 @@ test('random register values: PM, MSI, MSI-X, PCI Express, AER and AF blocks equ
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** HyperTransport, PCI-X, AGP and VPD in the standard list; VC, L1 PM Substates, LTR, Secondary
+ * PCIe, DPC, PTM, Resizable BAR, TPH, DOE, Root Complex Link and VF Resizable BAR in the extended
+ * one; every body random (the HyperTransport command word too: primary, secondary and the
+ * other interface types). */
+function moreDevice(rnd: Uint8Array, ht: number): Uint8Array {
+  const b = rnd.slice();
+  b[0] = 0x34; b[1] = 0x12; b[2] = 0x01; b[3] = 0x00;
+  b[0x06] |= 0x10;
+  b[0x0e] = ht;
+  if (ht === 1) b[0x0b] = 0x06;
+  b[0x34] = 0x40;
+  for (const [at, id, next] of [[0x40, 0x08, 0x60], [0x60, 0x07, 0x70], [0x70, 0x02, 0x80], [0x80, 0x03, 0x00]]) {
+    b[at] = id;
+    b[at + 1] = next;
+  }
+  const w32 = (o: number, v: number): void => {
+    b[o] = v & 0xff; b[o + 1] = (v >>> 8) & 0xff; b[o + 2] = (v >>> 16) & 0xff; b[o + 3] = v >>> 24;
+  };
+  const chain: [number, number][] = [[0x100, 0x02], [0x170, 0x1e], [0x180, 0x18], [0x188, 0x19], [0x198, 0x1d], [0x1a8, 0x1f], [0x1b4, 0x15], [0x1e8, 0x17], [0x1f0, 0x2e], [0x200, 0x05], [0x300, 0x24]];
+  chain.forEach(([at, id], i) => w32(at, (id | (1 << 16) | ((chain[i + 1]?.[0] ?? 0) << 20)) >>> 0));
+  return b;
+}
+
+test('random register values: HT, PCI-X, AGP, VPD, VC, L1 PM, LTR, Secondary PCIe, DPC, PTM, ReBAR, TPH, DOE, RC Link blocks equal live lspci 3.9', (t) => {
+  const v = lspciVersion();
+  if (!v) return t.skip('lspci not installed');
+  if (v !== '3.9') return t.skip(`lspci ${v} is not 3.9.x (wording differs)`);
+  const samples = fc.sample(fc.tuple(fc.uint8Array({ minLength: 4096, maxLength: 4096 }), fc.constantFrom(0, 0, 1, 0x80)), { numRuns: 200, seed: 20261205 });
+  let text = '';
+  samples.forEach(([rnd, ht], i) => (text += dumpText(`${(i + 1).toString(16).padStart(2, '0')}:00.0`, moreDevice(rnd, ht))));
+  const dir = mkdtempSync(join(tmpdir(), 'dmagate-diff-'));
+  try {
+    const file = join(dir, 'random-more.txt');
+    writeFileSync(file, text);
+    if (process.env.DMAGATE_KEEP_DIFF) writeFileSync(process.env.DMAGATE_KEEP_DIFF, text);
+    const r = spawnSync('lspci', ['-F', file, '-vvvn'], { encoding: 'latin1', env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 64 << 20 });
+    assert.equal(r.status, 0, `lspci exited ${r.status ?? r.signal}: ${r.stderr}`);
+    const ours = renderDump(text, 'random-more.txt');
+    // every capability block, whatever its kind: the whole -vvvn text outside and inside
+    const a = r.stdout.split('\n');
+    const b = ours.split('\n');
+    const k = a.findIndex((l, j) => l !== b[j]);
+    const blocks = a.filter((l) => l.startsWith('\tCapabilities: [')).length;
+    t.diagnostic(`${a.length} lines with ${blocks} capability blocks compared whole`);
+    assert.equal(k, -1, `line ${k + 1}: ${JSON.stringify(a[k])} != ${JSON.stringify(b[k])}`);
+    assert.equal(b.length, a.length);
+    assert.ok(blocks > 2000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -87,3 +87,23 @@ test('device and header lines (everything outside capabilities) equal the refere
   t.diagnostic(`${lines} lines outside capability blocks compared`);
   assert.deepEqual(diffs, []);
 });
+
+test('the whole -vvvn text of every shared dump equals the reference decode byte for byte', (t) => {
+  const names = dumpNames();
+  if (!names) return t.skip(SKIP_MSG);
+  let bytes = 0;
+  const diffs: string[] = [];
+  for (const name of names) {
+    const want = readFileSync(join(DUMPS_DIR, `${name}.lspci-vvvn.txt`), 'utf8');
+    const got = renderDump(readFileSync(join(DUMPS_DIR, `${name}.txt`), 'utf8'), name);
+    bytes += want.length;
+    if (got !== want) {
+      const a = want.split('\n');
+      const b = got.split('\n');
+      const k = a.findIndex((l, j) => l !== b[j]);
+      diffs.push(`${name} line ${k + 1}: ${JSON.stringify(a[k])} != ${JSON.stringify(b[k])}`);
+    }
+  }
+  t.diagnostic(`${names.length} dumps, ${bytes} bytes of lspci -vvvn text compared whole`);
+  assert.deepEqual(diffs, []);
+});

@@ -95,7 +95,7 @@ test('a gzip-compressed pci.ids (pci.ids.gz) is read as well', () => {
 
 const SYSTEM_IDS = '/usr/share/misc/pci.ids';
 
-test('names at -vvv equal the reference decodes (lspci 3.9.0 with pci.ids 2023.04): device lines, header lines, blocks', (t) => {
+test('names at -vvv equal the reference decodes (lspci 3.9.0 with pci.ids 2023.04): the whole text, device lines, header lines, blocks', (t) => {
   const dumps = dumpNames();
   if (!dumps) return t.skip(SKIP_MSG);
   if (!existsSync(SYSTEM_IDS)) return t.skip(`no ${SYSTEM_IDS} (Debian package pci.ids)`);
@@ -115,6 +115,7 @@ test('names at -vvv equal the reference decodes (lspci 3.9.0 with pci.ids 2023.0
     lines += want.length;
     const k = want.findIndex((l, j) => l !== got[j]);
     if (k >= 0 || want.length !== got.length) failures.push(`${name} line ${k}: ${JSON.stringify(want[k])} != ${JSON.stringify(got[k])}`);
+    if (ours !== ref) failures.push(`${name}: the whole -vvv text differs`);
     const c = compareLspci(ref, ours);
     blocks += c.compared;
     for (const m of c.mismatches) failures.push(`${name} ${m.device} [${m.offset}]\n${m.expected}\n!=\n${m.actual}`);

@@ -11,7 +11,8 @@ import { printExtCap } from './ext-caps.js';
 import { h2, h3, h4 } from './fmt.js';
 import { stdCapTitle, virtioBody } from './std-caps.js';
 import { expressBody } from './express.js';
-import { afBody, htBody, msiBody, msixBody, pmBody } from './std-bodies.js';
+import { afBody, agpBody, eaBody, msiBody, msixBody, pcixBody, pmBody } from './std-bodies.js';
+import { htBody } from './ht.js';
 import type { HostInfo } from './host.js';
 
 export interface PrintOptions {
@@ -83,15 +84,19 @@ export function hexDump(fn: PciFunction, level: number): string {
 }
 
 /** Body lines of a standard capability at -vv and more (empty for those printed by title only). */
-function stdCapBody(fn: PciFunction, id: number, off: number, sizes: readonly bigint[] | undefined): string {
+function stdCapBody(fn: PciFunction, id: number, off: number, sizes: readonly bigint[] | undefined, host: HostInfo | undefined): string {
   switch (id) {
     case 0x01: return pmBody(fn.config, off);
+    case 0x02: return agpBody(fn.config, off);
+    case 0x03: return host ? '' : '\t\tNot readable\n'; // cap_vpd: no VPD in a dump (sysfs `vpd` is not read)
     case 0x05: return msiBody(fn.config, off);
+    case 0x07: return pcixBody(fn.config, off);
     case 0x08: return htBody(fn.config, off);
     case 0x09: return virtioBody(fn.config, off);
     case 0x10: return expressBody(fn, off, sizes);
     case 0x11: return msixBody(fn.config, off);
     case 0x13: return afBody(fn.config, off);
+    case 0x14: return eaBody(fn.config, off);
     default: return '';
   }
 }
@@ -107,7 +112,7 @@ function capsText(fn: PciFunction, verbose: number, names?: PciNames, host?: Hos
       const title = stdCapTitle(cs, c.id, c.offset, verbose, names);
       parts.push(`\tCapabilities: [${h2(c.offset)}] ${title}${title || c.id !== 0x07 ? '\n' : ''}`);
       if (c.id === 0x10) type = (rd16(cs, c.offset + 2) >> 4) & 0xf;
-      if (verbose >= 2) parts[parts.length - 1] += stdCapBody(fn, c.id, c.offset, sizes);
+      if (verbose >= 2) parts[parts.length - 1] += stdCapBody(fn, c.id, c.offset, sizes, host);
     } else {
       parts.push(`\tCapabilities: [${h3(c.offset)}${verbose > 1 ? ` v${c.version ?? 0}` : ''}] `);
       printExtCap(cs, c.id, c.offset, verbose, parts, type);
