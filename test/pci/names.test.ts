@@ -78,6 +78,8 @@ test('name formatting as lspci: names, -n numbers, -nn both; unknown vendor/devi
   assert.equal(num.progIf(0x0604, 0), 'Normal decode');
   assert.equal(num.progIf(0x0101, 0x8a), 'Master SecP PriP');
   assert.equal(num.progIf(0x0c03, 0x30), null);
+  // a hostile name is escaped; UTF-8 bytes (read as Latin-1) pass through to the output unchanged
+  assert.equal(new PciNames(parsePciIds('8086  evil\u001b[2J\u00c3\u00b6\n', 'e'), 'names').vendor(0x8086), 'evil\\e[2J\u00c3\u00b6');
   // buffers of lspci's size: "..." marks the cut
   assert.equal(new PciNames(parsePciIds('8086  ' + 'x'.repeat(300) + '\n\t0001  y\n', 'l'), 'names').vendorDevice(0x8086, 1).length, 127);
 });

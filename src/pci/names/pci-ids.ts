@@ -5,6 +5,7 @@
 // names come from the file only.
 import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { termSafe } from '../../util/term.js';
 
 /** lib/names.h ID_* categories. */
 const enum Cat {
@@ -114,7 +115,10 @@ export function parsePciIds(text: string, file: string): PciIdsDb {
         cat = Cat.ProgIf; c = Cat.ProgIf; ids = [id1, id2, x, 0]; rest = p.slice(3);
       } else { warn(i, 'parse error (doubly indented line outside a device or subclass)'); continue; }
     } else { warn(i, 'parse error (too deeply indented)'); continue; }
-    const name = rest.replace(/^[ \t]+/, '');
+    // a name from a file reaches the terminal: control characters are escaped (termSafe); bytes
+    // from 0x80 stay as they are, so UTF-8 names (read as Latin-1) pass through unchanged
+    // eslint-disable-next-line no-control-regex
+    const name = rest.replace(/^[ \t]+/, '').replace(/[\u0000-\u001f\u007f]/g, (c) => termSafe(c));
     if (name === '') { warn(i, 'parse error (no name)'); continue; }
     const k = key(c, ...ids);
     if (map.has(k)) warn(i, 'Duplicate entry (the first one is used)');
