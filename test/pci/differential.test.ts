@@ -256,32 +256,37 @@ test('random register values: PM, MSI, MSI-X, PCI Express, AER and AF blocks equ
  * PCIe, DPC, PTM, Resizable BAR, TPH, DOE, Root Complex Link and VF Resizable BAR in the extended
  * one; every body random (the HyperTransport command word too: primary, secondary and the
  * other interface types). */
-function moreDevice(rnd: Uint8Array, ht: number): Uint8Array {
+function moreDevice(rnd: Uint8Array, ht: number, odd: number, pcieType: number): Uint8Array {
   const b = rnd.slice();
   b[0] = 0x34; b[1] = 0x12; b[2] = 0x01; b[3] = 0x00;
   b[0x06] |= 0x10;
   b[0x0e] = ht;
   if (ht === 1) b[0x0b] = 0x06;
   b[0x34] = 0x40;
-  for (const [at, id, next] of [[0x40, 0x08, 0x60], [0x60, 0x07, 0x70], [0x70, 0x02, 0x80], [0x80, 0x03, 0x00]]) {
+  // a PCI Express capability (its type decides Multicast's lines), then an id lspci names only
+  b[0xa2] = (pcieType << 4) | 1;
+  for (const [at, id, next] of [[0x40, 0x08, 0x60], [0x60, 0x07, 0x70], [0x70, 0x02, 0x80], [0x80, 0x03, 0x90], [0x90, odd, 0xa0], [0xa0, 0x10, 0x00]]) {
     b[at] = id;
     b[at + 1] = next;
   }
   const w32 = (o: number, v: number): void => {
     b[o] = v & 0xff; b[o + 1] = (v >>> 8) & 0xff; b[o + 2] = (v >>> 16) & 0xff; b[o + 3] = v >>> 24;
   };
-  const chain: [number, number][] = [[0x100, 0x02], [0x170, 0x1e], [0x180, 0x18], [0x188, 0x19], [0x198, 0x1d], [0x1a8, 0x1f], [0x1b4, 0x15], [0x1e8, 0x17], [0x1f0, 0x2e], [0x200, 0x05], [0x300, 0x24]];
+  const chain: [number, number][] = [[0x100, 0x02], [0x170, 0x1e], [0x180, 0x18], [0x188, 0x19], [0x198, 0x1d], [0x1a8, 0x1f], [0x1b4, 0x15], [0x1e8, 0x17], [0x1f0, 0x2e], [0x200, 0x05], [0x300, 0x24], [0x340, 0x07], [0x350, 0x12], [0x390, 0x09]];
   chain.forEach(([at, id], i) => w32(at, (id | (1 << 16) | ((chain[i + 1]?.[0] ?? 0) << 20)) >>> 0));
   return b;
 }
 
-test('random register values: HT, PCI-X, AGP, VPD, VC, L1 PM, LTR, Secondary PCIe, DPC, PTM, ReBAR, TPH, DOE, RC Link blocks equal live lspci 3.9', (t) => {
+test('random register values: HT, PCI-X, AGP, VPD, unnamed ids, VC, L1 PM, LTR, Secondary PCIe, DPC, PTM, ReBAR, TPH, DOE, RC Link, RCEC, Multicast blocks equal live lspci 3.9', (t) => {
   const v = lspciVersion();
   if (!v) return t.skip('lspci not installed');
   if (v !== '3.9') return t.skip(`lspci ${v} is not 3.9.x (wording differs)`);
-  const samples = fc.sample(fc.tuple(fc.uint8Array({ minLength: 4096, maxLength: 4096 }), fc.constantFrom(0, 0, 1, 0x80)), { numRuns: 200, seed: 20261205 });
+  const samples = fc.sample(
+    fc.tuple(fc.uint8Array({ minLength: 4096, maxLength: 4096 }), fc.constantFrom(0, 0, 1, 0x80), fc.constantFrom(0x00, 0x06, 0x0b, 0x0c, 0x0e, 0x0f, 0x15, 0x16, 0x2a), fc.integer({ min: 0, max: 10 })),
+    { numRuns: 200, seed: 20261205 },
+  );
   let text = '';
-  samples.forEach(([rnd, ht], i) => (text += dumpText(`${(i + 1).toString(16).padStart(2, '0')}:00.0`, moreDevice(rnd, ht))));
+  samples.forEach(([rnd, ht, odd, type], i) => (text += dumpText(`${(i + 1).toString(16).padStart(2, '0')}:00.0`, moreDevice(rnd, ht, odd, type))));
   const dir = mkdtempSync(join(tmpdir(), 'dmagate-diff-'));
   try {
     const file = join(dir, 'random-more.txt');

@@ -227,3 +227,66 @@ export function doeText(cs: ConfigSpace, off: number, verbose: number): string {
   return s + `\t\tDOESta: Busy${fl(st, 1)} IntSta${fl(st, 2)} Error${fl(st, 3)} ObjectReady${fl(st, 0x80000000)}\n`;
 }
 
+
+const hx16 = (v: bigint): string => BigInt.asUintN(64, v).toString(16).padStart(16, '0');
+const rd64 = (cs: ConfigSpace, o: number): bigint => (BigInt(rd32(cs, o + 4)) << 32n) | BigInt(rd32(cs, o));
+
+/** Multicast (0x12, cap_multicast). `type` is the PCIe Device/Port Type. As in lspci, the
+ * McastCap line ends without a newline for ports other than root/upstream/downstream. */
+export function multicastText(cs: ConfigSpace, off: number, verbose: number, type: number): string {
+  let s = 'Multicast\n';
+  if (verbose < 2 || !avail(cs, off + 4, 0x30)) return s;
+  const ep = type === 0 || type === 9;
+  const port = type === 4 || type === 5 || type === 6;
+  let w = rd16(cs, off + 4);
+  s += `\t\tMcastCap: MaxGroups ${(w & 0x3f) + 1}`;
+  // `1 << n` in C int arithmetic (x86 wraps the shift count)
+  if (ep) s += `, WindowSz ${(w >> 8) & 0x3f} (${1 << ((w >> 8) & 0x3f & 31)} bytes)`;
+  if (port) s += `, ECRCRegen${fl(w, 0x8000)}\n`;
+  w = rd16(cs, off + 6);
+  s += `\t\tMcastCtl: NumGroups ${(w & 0x3f) + 1}, Enable${fl(w, 0x8000)}\n`;
+  const bar = rd64(cs, off + 8);
+  s += `\t\tMcastBAR: IndexPos ${Number(bar & 0x3fn)}, BaseAddr ${hx16(bar & ~0xfffn)}\n`;
+  s += `\t\tMcastReceiveVec:      ${hx16(rd64(cs, off + 0x10))}\n`;
+  s += `\t\tMcastBlockAllVec:     ${hx16(rd64(cs, off + 0x18))}\n`;
+  s += `\t\tMcastBlockUntransVec: ${hx16(rd64(cs, off + 0x20))}\n`;
+  if (ep) return s;
+  const ovl = rd64(cs, off + 0x28);
+  const size = Number(ovl & 0x3fn);
+  s += `\t\tMcastOverlayBAR: OverlaySize ${size} ${size >= 6 ? `(${1 << (size & 31)} bytes)` : '(disabled)'}, BaseAddr ${hx16(ovl & ~0x3fn)}\n`;
+  return s;
+}
+
+/** Root Complex Event Collector Endpoint Association (0x07, cap_rcec). */
+export function rcecText(cs: ConfigSpace, off: number, verbose: number): string {
+  let s = 'Root Complex Event Collector Endpoint Association\n';
+  if (verbose < 2 || !avail(cs, off, 12)) return s;
+  const ver = (rd32(cs, off) >>> 16) & 0xf;
+  const bmap = rd32(cs, off + 4);
+  s += '\t\tRCiEPBitmap: ';
+  if (bmap) {
+    s += 'RCiEP at Device(s):';
+    let prevMatched = false;
+    let adj = 0;
+    let prev = 0;
+    for (let dev = 0; dev < 32; dev++) {
+      if ((bmap >>> dev) & 1) {
+        if (!adj) s += `${prevMatched ? ',' : ''} ${dev}`;
+        adj++;
+        prev = dev;
+        prevMatched = true;
+      } else {
+        if (adj > 1) s += `-${prev}`;
+        adj = 0;
+      }
+    }
+  } else s += verbose > 2 ? '00000000 [none]' : '[none]';
+  s += '\n';
+  if (ver < 2) return s;
+  const busn = rd32(cs, off + 8);
+  const last = (busn >>> 16) & 0xff;
+  const next = (busn >>> 8) & 0xff;
+  if (last === 0 && next === 0xff) s += `\t\tAssociatedBusNumbers: ${verbose > 2 ? 'ff-00 [none]' : '[none]'}\n`;
+  else s += `\t\tAssociatedBusNumbers: ${h2(next)}-${h2(last)}\n`;
+  return s;
+}

@@ -6,7 +6,7 @@ import type { ConfigSpace } from '../types.js';
 import { PCI_VENDOR_ID_CXL } from '../types.js';
 import { printCxlDvsec } from './cxl.js';
 import { aerText } from './aer.js';
-import { doeText, dpcText, l1pmText, ltrText, ptmText, rclinkText, rebarText, secText, tphText, vcText } from './ext-bodies.js';
+import { doeText, dpcText, l1pmText, ltrText, multicastText, ptmText, rcecText, rclinkText, rebarText, secText, tphText, vcText } from './ext-bodies.js';
 import { fl, h2, h3, h4, h8 } from './fmt.js';
 
 /** Append the text after `\tCapabilities: [xxx vN] ` for extended capability `id` at `off`. */
@@ -16,6 +16,8 @@ export function printExtCap(cs: ConfigSpace, id: number, off: number, verbose: n
     case 0x02:
     case 0x09: return void out.push(vcText(cs, off, verbose));
     case 0x05: return void out.push(rclinkText(cs, off, verbose));
+    case 0x07: return void out.push(rcecText(cs, off, verbose));
+    case 0x12: return void out.push(multicastText(cs, off, verbose, pcieType));
     case 0x15: return void out.push(rebarText(cs, off, verbose, false));
     case 0x17: return void out.push(tphText(cs, off, verbose));
     case 0x18: return void out.push(ltrText(cs, off, verbose));

@@ -81,8 +81,8 @@ export function stdCapTitle(cs: ConfigSpace, id: number, off: number, verbose: n
     case 0x11:
       return `MSI-X: Enable${fl(w, 0x8000)} Count=${(w & 0x7ff) + 1} Masked${fl(w, 0x4000)}`;
     default:
-      // lspci's default case prints the raw id and flags word
-      return STD_CAP_NAMES[id] !== undefined ? stdCapName(id) : `#${h2(id)} [${h4(w)}]`;
+      // show_caps' default: printf("Capability ID %#02x [%04x]") with the flags word
+      return STD_CAP_NAMES[id] !== undefined ? stdCapName(id) : `Capability ID ${id ? '0x' + id.toString(16) : '00'} [${h4(w)}]`;
   }
 }
 
