@@ -1,7 +1,7 @@
 // `dmagate lspci`: decode PCI config space from an lspci hex dump or a live sysfs tree and print
 // it the way pciutils 3.9.0 `lspci` does: -n / -nn / names from pci.ids, -v…-vvv, -k, -t, -x…,
 // -D, -m/-mm, -s, -d, and --json in the project-wide scheme (docs/json.md).
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { sriovVfRoutingIds } from '../pci/caps/sriov.js';
 import { decodeFunction } from '../pci/decode.js';
@@ -14,8 +14,8 @@ import type { HostInfo } from '../pci/print/host.js';
 import { DEFAULT_PCI_IDS, loadPciIds, PciNames, type NameMode, type PciIdsDb } from '../pci/names/pci-ids.js';
 import { avail, rd16, rd8 } from '../pci/config.js';
 import { matchId, matchSlot, parseIdFilter, parseSlotFilter, type IdFilter, type SlotFilter } from '../pci/select.js';
-import { readSysfs, requirePciRoot, type SysfsNote } from '../platform/sysfs-reader.js';
-import type { Bdf, ConfigIssue, ConfigSpace, PciFunction } from '../pci/types.js';
+import type { Bdf, ConfigIssue, PciFunction } from '../pci/types.js';
+import { BENIGN_NOTES, dumpSource, notADumpHint, sysfsSource, type Item, type Source } from './lspci-source.js';
 import { termSafe } from '../util/term.js';
 import { InputError } from '../util/errors.js';
 import type { SetExit } from './commands.js';
@@ -53,79 +53,10 @@ export interface LspciResult {
   readonly code: number;
 }
 
-interface Item {
-  readonly bdf: Bdf;
-  readonly config: ConfigSpace;
-  /** Already decoded (sysfs does it while reading). */
-  readonly fn?: PciFunction;
-  readonly host?: HostInfo;
-  readonly label: string;
-}
-
-interface Source {
-  readonly label: string;
-  readonly items: Item[];
-  /** Dump syntax problems. */
-  readonly issues: ConfigIssue[];
-  /** sysfs notes (refused links, unreadable files, …), already worded. */
-  readonly notes: readonly SysfsNote[];
-  readonly fromSysfs: boolean;
-}
-
 const cmpBdf = (a: Bdf, b: Bdf): number => a.domain - b.domain || a.bus - b.bus || a.dev - b.dev || a.fn - b.fn;
 
 function issueLine(label: string, bdf: string, i: ConfigIssue): string {
   return `dmagate: ${termSafe(label)}: ${bdf} offset 0x${i.offset.toString(16)} ${i.cap}: ${termSafe(i.message)}\n`;
-}
-
-/** Notes that are not problems on a normal host (not root: only the header is readable). */
-const BENIGN_NOTES: ReadonlySet<string> = new Set(['CONFIG_TRUNCATED']);
-
-/** `lspci --sysfs ROOT` through the project's confined reader (src/platform/sysfs-reader.ts):
- * symlinks resolved and refused outside ROOT, bounded reads, FIFOs and devices refused. */
-function sysfsSource(root: string): Source {
-  requirePciRoot(root);
-  const host = readSysfs(root);
-  const items: Item[] = [];
-  for (const f of host.functions) {
-    if (!f.fn) continue; // fewer than 64 bytes: already a note
-    items.push({
-      bdf: f.bdf,
-      config: f.fn.config,
-      fn: f.fn,
-      label: `${root}:${f.devicePath}/config`,
-      host: { driver: f.driver, iommuGroup: f.iommuGroup, irq: f.irq, numaNode: f.numaNode, resources: f.resources },
-    });
-  }
-  const notes = [...host.notes, ...host.functions.flatMap((f) => f.notes)];
-  return { label: root, items, issues: [], notes, fromSysfs: true };
-}
-
-function dumpSource(file: string): Source {
-  const p = parseDumpFile(file);
-  return { label: file, items: p.functions.map((f) => ({ bdf: f.bdf, config: f.config, label: file })), issues: p.issues, notes: [], fromSysfs: false };
-}
-
-/** A hint when the "dump" holds no hex rows at all (someone's `lspci -vvv` output, say). */
-function notADumpHint(file: string, items: readonly Item[]): string | null {
-  if (items.some((x) => x.config.length > 0)) return null;
-  let head = '';
-  try {
-    if (statSync(file).isFile()) {
-      const fd = openSync(file, 'r');
-      try {
-        const b = Buffer.alloc(64 * 1024);
-        head = b.subarray(0, readSync(fd, b, 0, b.length, 0)).toString('latin1');
-      } finally {
-        closeSync(fd);
-      }
-    }
-  } catch {
-    // unreadable: the generic hint below
-  }
-  const decoded = /^\t(Subsystem|Control|Status|Flags|Capabilities|Kernel driver in use|Region \d|Memory at|I\/O ports at):/m.test(head) || /^[0-9a-f:.]+ [A-Za-z][^:]*: /m.test(head);
-  const what = decoded ? `${file} looks like decoded lspci output (lspci -v/-vvv), not a hex dump` : `${file} has no hex rows (lines "00: 86 80 …")`;
-  return `dmagate: lspci: ${termSafe(what)}; dmagate needs lspci's hex dump: run \`sudo lspci -xxxx > machine.txt\` (root shows all 4096 bytes) and pass -F machine.txt\n`;
 }
 
 /** JSON form of a function: the project-wide keys (bdf with domain, vendor/device 4-hex, class
