@@ -4,7 +4,9 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { parseDumpFile } from '../pci/dump.js';
 import type { HostInfo } from '../pci/print/host.js';
+import { join } from 'node:path';
 import { readSysfs, requirePciRoot, type SysfsNote } from '../platform/sysfs-reader.js';
+import { openRoot, readBytes } from '../platform/sysfs-fs.js';
 import type { Bdf, ConfigIssue, ConfigSpace, PciFunction } from '../pci/types.js';
 import { termSafe } from '../util/term.js';
 
@@ -32,21 +34,26 @@ export const BENIGN_NOTES: ReadonlySet<string> = new Set(['CONFIG_TRUNCATED']);
 
 /** `lspci --sysfs ROOT` through the project's confined reader (src/platform/sysfs-reader.ts):
  * symlinks resolved and refused outside ROOT, bounded reads, FIFOs and devices refused. */
-export function sysfsSource(root: string): Source {
+export function sysfsSource(root: string, wantVpd = false): Source {
   requirePciRoot(root);
   const host = readSysfs(root);
   const items: Item[] = [];
+  const vpdNotes: SysfsNote[] = [];
+  const r = wantVpd ? openRoot(root) : null;
   for (const f of host.functions) {
     if (!f.fn) continue; // fewer than 64 bytes: already a note
+    // `vpd` is read (through the same confined, bounded reader) only for a -vv listing of a
+    // function with a VPD capability: reading it makes the device fetch from its EEPROM
+    const vpd = r && f.fn.caps.some((c) => !c.extended && c.id === 0x03) ? readBytes(r, join(r.real, f.devicePath, 'vpd'), 0x8000, vpdNotes) ?? null : null;
     items.push({
       bdf: f.bdf,
       config: f.fn.config,
       fn: f.fn,
       label: `${root}:${f.devicePath}/config`,
-      host: { driver: f.driver, iommuGroup: f.iommuGroup, irq: f.irq, numaNode: f.numaNode, resources: f.resources },
+      host: { driver: f.driver, iommuGroup: f.iommuGroup, irq: f.irq, numaNode: f.numaNode, resources: f.resources, vpd },
     });
   }
-  const notes = [...host.notes, ...host.functions.flatMap((f) => f.notes)];
+  const notes = [...host.notes, ...host.functions.flatMap((f) => f.notes), ...vpdNotes];
   return { label: root, items, issues: [], notes, fromSysfs: true };
 }
 

@@ -217,7 +217,7 @@ export function runLspci(o: LspciOptions): LspciResult {
   }
   let src: Source;
   try {
-    src = o.file !== undefined ? dumpSource(o.file) : sysfsSource(o.sysfs ?? '/');
+    src = o.file !== undefined ? dumpSource(o.file) : sysfsSource(o.sysfs ?? '/', o.verbose >= 2 && !o.json && !o.tree && !o.machine);
   } catch (e) {
     if (e instanceof InputError) return { out: [], err: `dmagate: lspci: ${termSafe(e.message)}\n`, code: 2 };
     const what = o.file !== undefined ? `cannot read dump ${o.file}` : `cannot read sysfs under ${o.sysfs ?? '/'}`;
@@ -282,7 +282,7 @@ Sources (default: this host, --sysfs /):
 Display (as lspci):
   -v, -vv, -vvv   more detail: header registers, then every capability with its body (PCI
                   Express, MSI/MSI-X, PM, AER, ATS, PASID, PRI, SR-IOV, ACS, DSN, CXL DVSECs, VC,
-                  L1 PM Substates, LTR, DPC, PTM, Resizable BAR, DOE, PCI-X, HT, AGP, EA, virtio …)
+                  L1 PM Substates, LTR, DPC, PTM, Resizable BAR, DOE, Multicast, VPD, PCI-X, HT, AGP, EA, virtio …)
   -n / -nn        numbers only / names and numbers; default names from pci.ids
   -i FILE         the PCI ID database (default ${DEFAULT_PCI_IDS}, Debian package pci.ids;
                   absent: numbers, with a note)
@@ -298,8 +298,8 @@ Selectors (lspci syntax, hex, empty or * = any):
   -d [VENDOR]:[DEVICE][:CLASS]          e.g. -d 1e98:, -d 8086:0d93, -d ::0502
 
 Output matches pciutils 3.9.0 byte for byte (tested on 33 real dumps, random registers and live
-sysfs); capabilities lspci decodes but dmagate does not (Multicast, RCEC, VPD contents, vendor
-caps other than virtio) print their title only.
+sysfs), VPD included (read from sysfs \`vpd\` at -vv); device bytes 0x80-0x9f in VPD text are
+written as \\xNN (lspci prints them raw).
 Problems in the bytes (loops, bad pointers, truncation) go to stderr as
 "dmagate: <source>: <bdf> offset 0x.. <capability>: <message>". "Kernel modules" (libkmod) is
 not shown. --json: one object per function with bdf, vendor, device, class (hex strings),

@@ -10,6 +10,7 @@ import { decodeFunction } from '../../src/pci/decode.js';
 import { parseDump } from '../../src/pci/dump.js';
 import { printFunction } from '../../src/pci/print/lspci.js';
 import { machineText } from '../../src/pci/print/machine.js';
+import { vpdBody } from '../../src/pci/print/vpd.js';
 import { treeText } from '../../src/pci/print/tree.js';
 import { parsePciIds, PciNames } from '../../src/pci/names/pci-ids.js';
 import type { ConfigSpace, PciFunction } from '../../src/pci/types.js';
@@ -199,3 +200,15 @@ function treeNodeOf(f: ReturnType<typeof decodeFunction>): Parameters<typeof tre
   const b = f.config.bytes;
   return { bdf: f.bdf, vendor: b[0] | (b[1] << 8), device: b[2] | (b[3] << 8), cls: b[10] | (b[11] << 8), headerType: b[14] & 0x7f, primary: b[0x18], secondary: b[0x19], subordinate: b[0x1a], match: true };
 }
+
+test('fuzz: the VPD decoder takes any bytes (and any length up to 32 KiB) without throwing or escaping raw controls', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
+      const s = vpdBody(b);
+      assert.ok(/(End|Not readable|No end tag found)\n$/.test(s));
+      // eslint-disable-next-line no-control-regex
+      assert.ok(!/[\u0001-\u0008\u000b-\u001f\u007f-\u009f]/.test(s), 'device bytes reach the terminal escaped');
+    }),
+    { numRuns: 500 },
+  );
+});

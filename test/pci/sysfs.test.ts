@@ -264,3 +264,45 @@ test('--sysfs equals lspci 3.9 on the same tree (its linux-sysfs back end): regi
     tree.cleanup();
   }
 });
+
+test('VPD from sysfs `vpd` (Product Name, read-only and read/write fields, checksum) equals lspci 3.9 on the same tree', (t) => {
+  const withVpd = (dev: number): Uint8Array => {
+    const b = plainConfig(dev);
+    b[0x06] = 0x10; // capability list
+    b[0x34] = 0x40;
+    b[0x40] = 0x03; // VPD, last in the list
+    return b;
+  };
+  const tree = makeFakeSysfs({ fns: [{ name: '0000:00:01.0', config: withVpd(1) }, { name: '0000:00:02.0', config: withVpd(2) }, { name: '0000:00:03.0', config: withVpd(3) }] });
+  try {
+    const res = (tag: number, body: number[]): number[] => [tag, body.length & 0xff, body.length >> 8, ...body];
+    const field = (k: string, v: number[]): number[] => [k.charCodeAt(0), k.charCodeAt(1), v.length, ...v];
+    const str = (s: string): number[] => Array.from(Buffer.from(s, 'latin1'));
+    const name = res(0x82, str('Example NIC \\ with a back\u0001slash'));
+    const ro = [...field('PN', str('PN-1234')), ...field('EC', str('A1')), ...field('SN', str('SN0042')), ...field('V0', str('vendor')), ...field('ZZ', [1, 2, 3])];
+    const roHead = [0x90, 0, 0];
+    const rv = [0x52, 0x56, 3, 0, 0, 0]; // RV: checksum byte then reserved
+    const roRes = [...roHead, ...ro, ...rv];
+    roRes[1] = roRes.length - 3;
+    let sum = 0;
+    for (const x of [...name, ...roRes.slice(0, roRes.length - 3)]) sum = (sum + x) & 0xff;
+    roRes[roRes.length - 3] = (0x100 - sum) & 0xff; // makes the running checksum 0: "good"
+    const rw = res(0x91, field('RW', [0, 0, 0, 0, 0]));
+    writeFileSync(join(tree.dir('0000:00:01.0'), 'vpd'), Buffer.from([...name, ...roRes, ...rw, 0x78]));
+    writeFileSync(join(tree.dir('0000:00:02.0'), 'vpd'), Buffer.from([...name.slice(0, 10)])); // cut short
+    for (const n of ['0000:00:01.0', '0000:00:02.0', '0000:00:03.0']) {
+      // lspci's sysfs back end needs these attributes of every function
+      writeFileSync(join(tree.dir(n), 'irq'), '0\n');
+      writeFileSync(join(tree.dir(n), 'resource'), '0x0000000000000000 0x0000000000000000 0x0000000000000000\n'.repeat(13));
+    }
+    const want = liveSysfs(tree.root, ['-vv']);
+    if (want === null) return t.skip('lspci 3.9 with the linux-sysfs back end not available');
+    const got = text(runLspci({ sysfs: tree.root, verbose: 2, numeric: 0 }));
+    assert.equal(got, want);
+    assert.match(got, /\t\tProduct Name: Example NIC \\\\ with a back\\x01slash\n/);
+    assert.match(got, /checksum good/);
+    assert.match(got, /\t\tNot readable\n/); // 00:03.0 has no vpd file
+  } finally {
+    tree.cleanup();
+  }
+});

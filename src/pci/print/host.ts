@@ -19,6 +19,8 @@ export interface HostInfo {
   readonly numaNode: number | null;
   /** `resource` lines: 0-5 BARs, 6 the expansion ROM. null when unreadable. */
   readonly resources: readonly BarResource[] | null;
+  /** sysfs `vpd` bytes (read only when a -vv listing shows a VPD capability); null: none. */
+  readonly vpd?: Uint8Array | null;
 }
 
 /** lib/sysfs.c: base_addr = start | (flags & PCI_ADDR_FLAG_MASK), size = end - start + 1 when end > start. */

@@ -13,6 +13,7 @@ import { stdCapTitle, virtioBody } from './std-caps.js';
 import { expressBody } from './express.js';
 import { afBody, agpBody, eaBody, msiBody, msixBody, pcixBody, pmBody } from './std-bodies.js';
 import { htBody } from './ht.js';
+import { vpdBody } from './vpd.js';
 import type { HostInfo } from './host.js';
 
 export interface PrintOptions {
@@ -88,7 +89,7 @@ function stdCapBody(fn: PciFunction, id: number, off: number, sizes: readonly bi
   switch (id) {
     case 0x01: return pmBody(fn.config, off);
     case 0x02: return agpBody(fn.config, off);
-    case 0x03: return host ? '' : '\t\tNot readable\n'; // cap_vpd: no VPD in a dump (sysfs `vpd` is not read)
+    case 0x03: return vpdBody(host?.vpd ?? null); // a dump has no VPD: "Not readable"
     case 0x05: return msiBody(fn.config, off);
     case 0x07: return pcixBody(fn.config, off);
     case 0x08: return htBody(fn.config, off);
