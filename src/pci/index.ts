@@ -2,7 +2,6 @@
 export * from './types.js';
 export { parseBdf, formatBdf, sameBdf } from './bdf.js';
 export { parseDump, parseDumpFile, type DumpFunction, type DumpParse } from './dump.js';
-export { readSysfsConfig, readSysfsTree, configFromBytes, type SysfsConfig, type SysfsFunction } from './sysfs-config.js';
 export { decodeFunction } from './decode.js';
 export { walkStdCaps, walkExtCaps, type WalkResult } from './walk.js';
 export { avail, rd8, rd16, rd32, configSpace } from './config.js';

@@ -52,8 +52,38 @@ export interface SysfsFunction {
   readonly virtfns: readonly string[];
   readonly sriovNumvfs: number | null;
   readonly sriovTotalvfs: number | null;
+  /** `irq` attribute (what lspci prints as the IRQ on a live host). */
+  readonly irq: number | null;
+  /** `numa_node` attribute (-1: none). */
+  readonly numaNode: number | null;
+  /** `resource` lines (BARs 0-5, ROM, bridge windows): start, end (inclusive), flags. */
+  readonly resources: readonly SysfsResource[] | null;
   readonly notes: readonly SysfsNote[];
 }
+
+/** One line of a function's sysfs `resource` file (drivers/pci/pci-sysfs.c resource_show). */
+export interface SysfsResource {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly flags: bigint;
+}
+
+/** Parses `resource` ("0x%016llx 0x%016llx 0x%016llx" per line); a bad line is noted and the
+ * file dropped (lspci's sysfs_get_resources gives up on it too). */
+export function parseResources(text: string, path: string, notes: SysfsNote[]): SysfsResource[] | null {
+  const out: SysfsResource[] = [];
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  for (let i = 0; i < lines.length && i < 64; i++) {
+    const m = /^\s*0x([0-9a-f]{1,16})\s+0x([0-9a-f]{1,16})\s+0x([0-9a-f]{1,16})\s*$/i.exec(lines[i]);
+    if (!m) {
+      notes.push({ code: 'BAD_VALUE', path, message: `${path}:${i + 1}: cannot parse resource line (expected "0x<start> 0x<end> 0x<flags>"); BAR sizes not shown` });
+      return null;
+    }
+    out.push({ start: BigInt('0x' + m[1]), end: BigInt('0x' + m[2]), flags: BigInt('0x' + m[3]) });
+  }
+  return out;
+}
+
 
 export interface SysfsGroup {
   readonly id: number;
@@ -131,6 +161,21 @@ function intAttr(r: SafeRoot, dir: string, name: string, notes: SysfsNote[]): nu
     return null;
   }
   return parseInt(t, 10);
+}
+
+function signedAttr(r: SafeRoot, dir: string, name: string, notes: SysfsNote[]): number | null {
+  const t = readText(r, join(dir, name), notes);
+  if (t === null || t === undefined) return null;
+  if (!/^-?\d+$/.test(t)) {
+    notes.push({ code: 'BAD_VALUE', path: rel(r, join(dir, name)), message: `${name}: "${t}" is not a decimal number` });
+    return null;
+  }
+  return parseInt(t, 10);
+}
+
+function resourcesAttr(r: SafeRoot, dir: string, notes: SysfsNote[]): SysfsResource[] | null {
+  const t = readText(r, join(dir, 'resource'), notes);
+  return typeof t === 'string' ? parseResources(t, rel(r, join(dir, 'resource')), notes) : null;
 }
 
 /** Readable lengths: 4096 (root, PCIe), 256 (conventional PCI / no ECAM), 64 (not root). */
@@ -228,6 +273,9 @@ function readFunction(r: SafeRoot, name: string, bdf: Bdf, dir: string, uid: num
     virtfns,
     sriovNumvfs: intAttr(r, dir, 'sriov_numvfs', notes),
     sriovTotalvfs: intAttr(r, dir, 'sriov_totalvfs', notes),
+    irq: intAttr(r, dir, 'irq', notes),
+    numaNode: signedAttr(r, dir, 'numa_node', notes),
+    resources: resourcesAttr(r, dir, notes),
     notes,
   };
 }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Command } from 'commander';
 import { register, runLspci } from '../../src/cli/lspci.js';
+import { parseDump } from '../../src/pci/dump.js';
+import { Ajv } from 'ajv';
 import { compareLspci } from './support/lspci-blocks.js';
 import { REPO_ROOT } from './support/shared.js';
 
@@ -19,7 +21,7 @@ test('bundled qemu72 dump: blocks of interest equal lspci 3.9.0 -vvvn', () => {
   assert.equal(r.code, 0);
   assert.equal(r.err, '');
   const c = compareLspci(readFileSync(QEMU_REF, 'utf8'), text(r));
-  assert.equal(c.compared, 12);
+  assert.equal(c.compared, 19); // blocks of the FULL_BLOCK_KINDS in the reference file
   assert.deepEqual(c.mismatches, []);
 });
 
@@ -69,26 +71,6 @@ test('missing file, both sources, syntax errors, unsorted and multi-domain dumps
   }
 });
 
-test('--sysfs: 64-byte (non-root) reads are reported, not guessed', () => {
-  const root = mkdtempSync(join(tmpdir(), 'dmagate-sysfs-'));
-  try {
-    const d = join(root, 'sys', 'bus', 'pci', 'devices', '0000:00:01.0');
-    mkdirSync(d, { recursive: true });
-    const b = new Uint8Array(64);
-    b.set([0x86, 0x80, 0x01, 0x19, 0, 0, 0x10, 0, 0, 0, 4, 6, 0, 0, 1, 0]);
-    b[0x34] = 0x88;
-    writeFileSync(join(d, 'config'), b);
-    const r = runLspci({ sysfs: root, verbose: 2 });
-    assert.equal(r.code, 0);
-    assert.match(text(r), /^00:01\.0 0604: 8086:1901 \(prog-if 00 \[Normal decode\]\)\n/);
-    assert.match(text(r), /\tCapabilities: <access denied>\n/);
-    assert.match(r.err, /00:01\.0 offset 0x88 header: capability at 0x88 is beyond the 64 readable bytes/);
-    assert.equal(runLspci({ sysfs: join(root, 'nope'), verbose: 0 }).code, 2);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
-
 test('--help teaches: sources, selectors and examples', () => {
   const program = new Command().exitOverride();
   let help = '';
@@ -99,4 +81,52 @@ test('--help teaches: sources, selectors and examples', () => {
   assert.match(help, /--sysfs <root>/);
   assert.match(help, /Examples:\n/);
   assert.match(help, /dmagate lspci -F machine.txt -vvv/);
+  for (const f of ['-n, --numeric', '-i, --ids <file>', '-k, --kernel', '-t, --tree', '-x, --hex', '-D, --domains', '-m, --machine']) assert.ok(help.includes(f), f);
+  assert.match(help, /IOMMU group: N/);
+});
+
+test('decoded lspci text given as a dump gets a hint (exit 2), not an empty listing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmagate-lspci-'));
+  try {
+    const f = join(dir, 'vvv.txt');
+    // what `lspci -vvv` prints (a device line and decoded lines, no hex rows)
+    writeFileSync(f, '00:00.0 Host bridge: Intel Corporation 82G33/G31/P35/P31 Express DRAM Controller\n\tSubsystem: Red Hat, Inc. QEMU Virtual Machine\n\tControl: I/O+ Mem+ BusMaster-\n\tCapabilities: [40] Express Root Port (Slot+), MSI 00\n\n');
+    const r = runLspci({ file: f, verbose: 0 });
+    assert.equal(r.code, 2);
+    assert.equal(text(r), '');
+    assert.match(r.err, /looks like decoded lspci output \(lspci -v\/-vvv\), not a hex dump; dmagate needs lspci's hex dump: run `sudo lspci -xxxx > machine.txt`/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('-i FILE that cannot be read: a one-line note and numbers; -nn without a database: numbers and a note', () => {
+  const r = runLspci({ file: QEMU, verbose: 0, numeric: 2, ids: '/nonexistent/pci.ids' });
+  assert.equal(r.code, 0);
+  assert.match(r.err, /^dmagate: lspci: cannot read the PCI ID database \/nonexistent\/pci.ids \(ENOENT\); showing numbers\n$/);
+  assert.match(text(r), /^00:00\.0 0600: 8086:29c0\n/);
+});
+
+test('-xxxx output reads back through the dump parser to the same bytes (a dump to attach to a bug report)', () => {
+  const orig = parseDump(readFileSync(QEMU, 'utf8')).functions;
+  for (const level of [1, 3, 4]) {
+    const back = parseDump(text(runLspci({ file: QEMU, verbose: 0, hex: level })), 'roundtrip').functions;
+    assert.equal(back.length, orig.length);
+    back.forEach((f, i) => {
+      const want = Math.min(orig[i].config.length, level === 1 ? 64 : level === 3 ? 256 : 4096);
+      assert.equal(f.config.length, want);
+      assert.deepEqual(Array.from(f.config.bytes.subarray(0, want)), Array.from(orig[i].config.bytes.subarray(0, want)));
+    });
+  }
+});
+
+test('--json validates against docs/lspci.schema.json (project-wide keys: bdf, vendor, device, class)', () => {
+  const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'lspci.schema.json'), 'utf8'));
+  const validate = new Ajv({ strict: false }).compile(schema);
+  const raw: unknown = JSON.parse(text(runLspci({ file: QEMU, verbose: 0, json: true })));
+  assert.ok(validate(raw), JSON.stringify(validate.errors));
+  const doc = raw as { functions: { bdf: string; vendor: string; device: string; class: string }[] };
+  const cxl = doc.functions.find((f) => f.bdf === '0000:0d:00.0')!;
+  assert.deepEqual([cxl.vendor, cxl.device, cxl.class], ['8086', '0d93', '050210']);
+  assert.equal('driver' in cxl, false); // only from sysfs
 });

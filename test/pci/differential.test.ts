@@ -179,3 +179,132 @@ test('random headers (types 0/1/2, BARs, bridge windows, ROM, CardBus): same lin
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A function whose standard chain is PM, MSI, MSI-X, PCI Express and AF, with AER (and a
+ * second ext cap) in extended space; every register body is random, the type fields are drawn
+ * so that every Device/Port Type, both PCIe capability versions, 32/64-bit and maskable MSI,
+ * header types 0/1 and non-zero device/function numbers (LnkCtl2 is skipped for those) occur. */
+function stdDevice(rnd: Uint8Array, pcieType: number, pcieVers: number, msiFlags: number, ht: number): Uint8Array {
+  const b = rnd.slice();
+  b[0] = 0x34; b[1] = 0x12; b[2] = 0x01; b[3] = 0x00;
+  b[0x06] |= 0x10; // capability list
+  b[0x0e] = ht;
+  if (ht === 1) b[0x0b] = 0x06;
+  b[0x34] = 0x40;
+  const cap = (at: number, id: number, next: number): void => {
+    b[at] = id;
+    b[at + 1] = next;
+  };
+  cap(0x40, 0x01, 0x50); // PM: 8 bytes
+  cap(0x50, 0x05, 0x70); // MSI: up to 0x18 bytes
+  b[0x52] = (b[0x52] & 0x7e) | (msiFlags & 0x81);
+  b[0x53] = (b[0x53] & 0xfe) | ((msiFlags >> 8) & 1);
+  cap(0x70, 0x11, 0x80); // MSI-X: 12 bytes
+  cap(0x80, 0x10, 0xc0); // PCI Express: 0x3c bytes
+  b[0x82] = (pcieType << 4) | pcieVers;
+  cap(0xc0, 0x13, 0x00); // PCI Advanced Features: 6 bytes
+  b[0xc2] = 6; // AF length
+  // extended: AER at 0x100 (0x38 bytes), then ATS at 0x140 to end the chain
+  const w32 = (o: number, v: number): void => {
+    b[o] = v & 0xff; b[o + 1] = (v >>> 8) & 0xff; b[o + 2] = (v >>> 16) & 0xff; b[o + 3] = v >>> 24;
+  };
+  w32(0x100, (0x0001 | (2 << 16) | (0x140 << 20)) >>> 0);
+  w32(0x140, 0x000f | (1 << 16));
+  b.fill(0, 0x148, 0x150);
+  b.fill(0, 0x150);
+  return b;
+}
+
+test('random register values: PM, MSI, MSI-X, PCI Express, AER and AF blocks equal live lspci 3.9', (t) => {
+  const v = lspciVersion();
+  if (!v) return t.skip('lspci not installed');
+  if (v !== '3.9') return t.skip(`lspci ${v} is not 3.9.x (wording differs)`);
+  const arb = fc.tuple(
+    fc.uint8Array({ minLength: 4096, maxLength: 4096 }),
+    fc.integer({ min: 0, max: 15 }),
+    fc.constantFrom(1, 2, 2, 2, 3),
+    fc.constantFrom(0, 0x80, 0x100, 0x180, 0x01, 0x181),
+    fc.constantFrom(0, 0, 1, 0x80),
+    fc.integer({ min: 0, max: 255 }),
+  );
+  const samples = fc.sample(arb, { numRuns: 254, seed: 20261204 });
+  let text = '';
+  samples.forEach(([rnd, type, vers, msi, ht, devfn], i) => {
+    // bus from the index, device/function random (function 0 of device 0 is where LnkCtl2 shows)
+    const addr = `${(i + 1).toString(16).padStart(2, '0')}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`;
+    text += dumpText(addr, stdDevice(rnd, type, vers, msi, ht));
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'dmagate-diff-'));
+  try {
+    const file = join(dir, 'random-std.txt');
+    writeFileSync(file, text);
+    if (process.env.DMAGATE_KEEP_DIFF) writeFileSync(process.env.DMAGATE_KEEP_DIFF, text);
+    for (const level of [2, 3]) {
+      const r = spawnSync('lspci', ['-F', file, `-${'v'.repeat(level)}n`], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 64 << 20 });
+      assert.equal(r.status, 0, `lspci exited ${r.status ?? r.signal}: ${r.stderr}`);
+      const c = compareLspci(r.stdout, renderDump(text, 'random-std.txt', level));
+      t.diagnostic(`-${'v'.repeat(level)}: ${c.matched}/${c.compared} blocks identical; by kind ${JSON.stringify(c.byKind)}`);
+      for (const k of ['PM', 'MSI', 'MSI-X', 'Express', 'AER', 'AF']) assert.ok((c.byKind[k]?.compared ?? 0) >= 250, `${k}: only ${c.byKind[k]?.compared ?? 0} blocks`);
+      assert.deepEqual(c.mismatches.slice(0, 5), []);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** HyperTransport, PCI-X, AGP and VPD in the standard list; VC, L1 PM Substates, LTR, Secondary
+ * PCIe, DPC, PTM, Resizable BAR, TPH, DOE, Root Complex Link and VF Resizable BAR in the extended
+ * one; every body random (the HyperTransport command word too: primary, secondary and the
+ * other interface types). */
+function moreDevice(rnd: Uint8Array, ht: number, odd: number, pcieType: number): Uint8Array {
+  const b = rnd.slice();
+  b[0] = 0x34; b[1] = 0x12; b[2] = 0x01; b[3] = 0x00;
+  b[0x06] |= 0x10;
+  b[0x0e] = ht;
+  if (ht === 1) b[0x0b] = 0x06;
+  b[0x34] = 0x40;
+  // a PCI Express capability (its type decides Multicast's lines), then an id lspci names only
+  b[0xa2] = (pcieType << 4) | 1;
+  for (const [at, id, next] of [[0x40, 0x08, 0x60], [0x60, 0x07, 0x70], [0x70, 0x02, 0x80], [0x80, 0x03, 0x90], [0x90, odd, 0xa0], [0xa0, 0x10, 0x00]]) {
+    b[at] = id;
+    b[at + 1] = next;
+  }
+  const w32 = (o: number, v: number): void => {
+    b[o] = v & 0xff; b[o + 1] = (v >>> 8) & 0xff; b[o + 2] = (v >>> 16) & 0xff; b[o + 3] = v >>> 24;
+  };
+  const chain: [number, number][] = [[0x100, 0x02], [0x170, 0x1e], [0x180, 0x18], [0x188, 0x19], [0x198, 0x1d], [0x1a8, 0x1f], [0x1b4, 0x15], [0x1e8, 0x17], [0x1f0, 0x2e], [0x200, 0x05], [0x300, 0x24], [0x340, 0x07], [0x350, 0x12], [0x390, 0x09]];
+  chain.forEach(([at, id], i) => w32(at, (id | (1 << 16) | ((chain[i + 1]?.[0] ?? 0) << 20)) >>> 0));
+  return b;
+}
+
+test('random register values: HT, PCI-X, AGP, VPD, unnamed ids, VC, L1 PM, LTR, Secondary PCIe, DPC, PTM, ReBAR, TPH, DOE, RC Link, RCEC, Multicast blocks equal live lspci 3.9', (t) => {
+  const v = lspciVersion();
+  if (!v) return t.skip('lspci not installed');
+  if (v !== '3.9') return t.skip(`lspci ${v} is not 3.9.x (wording differs)`);
+  const samples = fc.sample(
+    fc.tuple(fc.uint8Array({ minLength: 4096, maxLength: 4096 }), fc.constantFrom(0, 0, 1, 0x80), fc.constantFrom(0x00, 0x06, 0x0b, 0x0c, 0x0e, 0x0f, 0x15, 0x16, 0x2a), fc.integer({ min: 0, max: 10 })),
+    { numRuns: 200, seed: 20261205 },
+  );
+  let text = '';
+  samples.forEach(([rnd, ht, odd, type], i) => (text += dumpText(`${(i + 1).toString(16).padStart(2, '0')}:00.0`, moreDevice(rnd, ht, odd, type))));
+  const dir = mkdtempSync(join(tmpdir(), 'dmagate-diff-'));
+  try {
+    const file = join(dir, 'random-more.txt');
+    writeFileSync(file, text);
+    if (process.env.DMAGATE_KEEP_DIFF) writeFileSync(process.env.DMAGATE_KEEP_DIFF, text);
+    const r = spawnSync('lspci', ['-F', file, '-vvvn'], { encoding: 'latin1', env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 64 << 20 });
+    assert.equal(r.status, 0, `lspci exited ${r.status ?? r.signal}: ${r.stderr}`);
+    const ours = renderDump(text, 'random-more.txt');
+    // every capability block, whatever its kind: the whole -vvvn text outside and inside
+    const a = r.stdout.split('\n');
+    const b = ours.split('\n');
+    const k = a.findIndex((l, j) => l !== b[j]);
+    const blocks = a.filter((l) => l.startsWith('\tCapabilities: [')).length;
+    t.diagnostic(`${a.length} lines with ${blocks} capability blocks compared whole`);
+    assert.equal(k, -1, `line ${k + 1}: ${JSON.stringify(a[k])} != ${JSON.stringify(b[k])}`);
+    assert.equal(b.length, a.length);
+    assert.ok(blocks > 2000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

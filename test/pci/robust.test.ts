@@ -9,6 +9,10 @@ import { buildConfigSpace } from '../../src/pci/builder.js';
 import { decodeFunction } from '../../src/pci/decode.js';
 import { parseDump } from '../../src/pci/dump.js';
 import { printFunction } from '../../src/pci/print/lspci.js';
+import { machineText } from '../../src/pci/print/machine.js';
+import { vpdBody } from '../../src/pci/print/vpd.js';
+import { treeText } from '../../src/pci/print/tree.js';
+import { parsePciIds, PciNames } from '../../src/pci/names/pci-ids.js';
 import type { ConfigSpace, PciFunction } from '../../src/pci/types.js';
 import { DUMPS_DIR, dumpNames } from './support/shared.js';
 
@@ -163,5 +167,48 @@ test('dump reader never throws on arbitrary text and keeps issues positioned', (
       }
     }),
     { numRuns: 200 },
+  );
+});
+
+test('fuzz: names, -k, -x…, -m…, -t printers never throw on arbitrary bytes and lengths', () => {
+  const names = new PciNames(parsePciIds('8086  Intel\n\t1234  W\nC 06  Bridge\n\t04  PCI bridge\n', 'f'), 'both');
+  const host = { driver: 'd\u001b', iommuGroup: 3, irq: 11, numaNode: 0, resources: [{ start: 0xfe000000n, end: 0xfe003fffn, flags: 0x40200n }] };
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 4096, maxLength: 4096 }), lengthArb, fc.integer({ min: 0, max: 255 }), (bytes, length, devfn) => {
+      const bdf = { domain: 0, bus: 1, dev: devfn >> 3, fn: devfn & 7 };
+      const f = decodeFunction(bdf, { bytes, length });
+      for (const v of [0, 1, 2, 3]) printFunction(f, { verbose: v, showDomain: false, names, kernel: true, hex: 4, host });
+      machineText(f, { level: 2, verbose: 1, domains: true, names, kernel: true, host });
+      machineText(f, { level: 2, verbose: 0, domains: false, names });
+      treeText([treeNodeOf(f)], 1, names, true);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('fuzz: the pci.ids parser takes any text without throwing', () => {
+  fc.assert(
+    fc.property(fc.array(fc.string({ unit: fc.constantFrom('\t', ' ', 'C', 'S', 'X', '8', '0', 'a', 'f', 'z', '#') }), { maxLength: 30 }), (lines) => {
+      const db = parsePciIds(lines.join('\n'), 'fuzz.ids');
+      new PciNames(db, 'names').vendorDevice(0x8080, 0x0808);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+function treeNodeOf(f: ReturnType<typeof decodeFunction>): Parameters<typeof treeText>[0][number] {
+  const b = f.config.bytes;
+  return { bdf: f.bdf, vendor: b[0] | (b[1] << 8), device: b[2] | (b[3] << 8), cls: b[10] | (b[11] << 8), headerType: b[14] & 0x7f, primary: b[0x18], secondary: b[0x19], subordinate: b[0x1a], match: true };
+}
+
+test('fuzz: the VPD decoder takes any bytes (and any length up to 32 KiB) without throwing or escaping raw controls', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
+      const s = vpdBody(b);
+      assert.ok(/(End|Not readable|No end tag found)\n$/.test(s));
+      // eslint-disable-next-line no-control-regex
+      assert.ok(!/[\u0001-\u0008\u000b-\u001f\u007f-\u009f]/.test(s), 'device bytes reach the terminal escaped');
+    }),
+    { numRuns: 500 },
   );
 });

@@ -16,14 +16,13 @@ export const STD_CAP_NAMES: Readonly<Record<number, string>> = {
   0x0b: 'CompactPCI central resource control <?>',
   0x0c: 'Hot-plug capable',
   0x0d: 'Subsystem',
-  0x0e: 'AGP3',
+  0x0e: 'AGP3 <?>',
   0x0f: 'Secure device <?>',
   0x10: 'Express',
   0x11: 'MSI-X',
   0x12: 'SATA HBA',
   0x13: 'PCI Advanced Features',
   0x14: 'Enhanced Allocation',
-  0x15: 'Flattening Portal Bridge',
 };
 
 export const EXT_CAP_NAMES: Readonly<Record<number, string>> = {
@@ -34,7 +33,7 @@ export const EXT_CAP_NAMES: Readonly<Record<number, string>> = {
   0x04: 'Power Budgeting <?>',
   0x05: 'Root Complex Link',
   0x06: 'Root Complex Internal Link <?>',
-  0x07: 'Root Complex Event Collector <?>',
+  0x07: 'Root Complex Event Collector Endpoint Association',
   0x08: 'Multi-Function Virtual Channel <?>',
   0x09: 'Virtual Channel',
   0x0a: 'Root Complex Register Block <?>',

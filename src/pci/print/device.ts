@@ -3,8 +3,10 @@ import { avail, rd16, rd8 } from '../config.js';
 import { formatBdf } from '../bdf.js';
 import type { PciFunction } from '../types.js';
 import { h2, h4 } from './fmt.js';
+import type { PciNames } from '../names/pci-ids.js';
 
-/** Programming-interface names lspci takes from pci.ids (a few common ones; -n still prints them). */
+/** Programming-interface names lspci takes from pci.ids even with -n: used only when no pci.ids
+ * could be read (a few common ones, copied from pci.ids 2023.04.10). */
 const PROG_IF: Readonly<Record<number, string>> = {
   0x010180: 'ISA Compatibility mode-only controller, supports bus mastering',
   0x010185: 'PCI native mode-only controller, supports bus mastering',
@@ -26,18 +28,27 @@ const PROG_IF: Readonly<Record<number, string>> = {
   0x0c0340: 'USB4 Host Interface',
 };
 
-/** `BB:DD.F cccc: vvvv:dddd (rev rr) (prog-if pp [name])`; prog-if only when verbose. */
-export function deviceLine(fn: PciFunction, verbose: number, showDomain: boolean): string {
+/** `BB:DD.F cccc: vvvv:dddd (rev rr) (prog-if pp [name])` (show_terse); names as `names` says
+ * (numeric when absent); prog-if only when verbose. */
+export function deviceLine(fn: PciFunction, verbose: number, showDomain: boolean, names?: PciNames): string {
   const cs = fn.config;
   let s = formatBdf(fn.bdf, showDomain);
   if (!avail(cs, 0, 12)) return s + ' ffff: ffff:ffff';
-  s += ' ' + h2(rd8(cs, 0x0b)) + h2(rd8(cs, 0x0a)) + ': ' + h4(rd16(cs, 0)) + ':' + h4(rd16(cs, 2));
+  const cls = rd16(cs, 0x0a);
+  if (names && names.mode !== 'numeric') s += ' ' + names.className(cls) + ': ' + names.vendorDevice(rd16(cs, 0), rd16(cs, 2));
+  else s += ' ' + h4(cls) + ': ' + h4(rd16(cs, 0)) + ':' + h4(rd16(cs, 2));
   const rev = rd8(cs, 0x08);
   if (rev) s += ' (rev ' + h2(rev) + ')';
   if (verbose) {
     const pi = rd8(cs, 0x09);
-    const name = PROG_IF[(rd8(cs, 0x0b) << 16) | (rd8(cs, 0x0a) << 8) | pi];
-    if (pi || name) s += ' (prog-if ' + h2(pi) + (name ? ' [' + name + ']' : '') + ')';
+    const name = progIfName(cls, pi, names);
+    if (pi || name !== null) s += ' (prog-if ' + h2(pi) + (name !== null ? ' [' + name + ']' : '') + ')';
   }
   return s;
+}
+
+/** The prog-if name lspci prints even with -n: from pci.ids when one was read, else the table above. */
+export function progIfName(cls: number, pi: number, names?: PciNames): string | null {
+  if (names?.db) return names.progIf(cls, pi);
+  return PROG_IF[(cls << 8) | pi] ?? null;
 }

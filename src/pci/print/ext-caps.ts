@@ -5,11 +5,28 @@ import { extCapName } from '../caps/names.js';
 import type { ConfigSpace } from '../types.js';
 import { PCI_VENDOR_ID_CXL } from '../types.js';
 import { printCxlDvsec } from './cxl.js';
+import { aerText } from './aer.js';
+import { doeText, dpcText, l1pmText, ltrText, multicastText, ptmText, rcecText, rclinkText, rebarText, secText, tphText, vcText } from './ext-bodies.js';
 import { fl, h2, h3, h4, h8 } from './fmt.js';
 
 /** Append the text after `\tCapabilities: [xxx vN] ` for extended capability `id` at `off`. */
-export function printExtCap(cs: ConfigSpace, id: number, off: number, verbose: number, out: string[]): void {
+export function printExtCap(cs: ConfigSpace, id: number, off: number, verbose: number, out: string[], pcieType = -1): void {
   switch (id) {
+    case 0x01: return void out.push(aerText(cs, off, pcieType, verbose));
+    case 0x02:
+    case 0x09: return void out.push(vcText(cs, off, verbose));
+    case 0x05: return void out.push(rclinkText(cs, off, verbose));
+    case 0x07: return void out.push(rcecText(cs, off, verbose));
+    case 0x12: return void out.push(multicastText(cs, off, verbose, pcieType));
+    case 0x15: return void out.push(rebarText(cs, off, verbose, false));
+    case 0x17: return void out.push(tphText(cs, off, verbose));
+    case 0x18: return void out.push(ltrText(cs, off, verbose));
+    case 0x19: return void out.push(secText(cs, off, verbose));
+    case 0x1d: return void out.push(dpcText(cs, off, verbose));
+    case 0x1e: return void out.push(l1pmText(cs, off, verbose));
+    case 0x1f: return void out.push(ptmText(cs, off, verbose));
+    case 0x24: return void out.push(rebarText(cs, off, verbose, true));
+    case 0x2e: return void out.push(doeText(cs, off, verbose));
     case 0x03: return dsn(cs, off, out);
     case 0x0b: return vsec(cs, off, out);
     case 0x0d: return acs(cs, off, verbose, out);

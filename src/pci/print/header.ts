@@ -4,6 +4,8 @@
 import { avail, rd16, rd32, rd8 } from '../config.js';
 import type { PciFunction } from '../types.js';
 import { fl, h2, h4, h8 } from './fmt.js';
+import { hostBar, type HostInfo } from './host.js';
+import type { PciNames } from '../names/pci-ids.js';
 
 const DEVSEL = ['fast', 'medium', 'slow', '??'];
 const devsel = (st: number): string => DEVSEL[(st >> 9) & 3];
@@ -33,8 +35,60 @@ function range(prefix: string, base: bigint, limit: bigint, bits: number, verbos
   return s + (bits ? ` [${bits}-bit]` : '') + '\n';
 }
 
-/** Region lines for the first `cnt` BARs (show_bases without kernel resource data). */
-function bases(fn: PciFunction, cnt: number, verbose: number): string {
+/** Region lines with kernel resources (show_bases as lspci runs it on sysfs: addresses and
+ * sizes from `resource`, "[virtual]" for a region the kernel reports but the BAR does not hold). */
+function hostBases(fn: PciFunction, cnt: number, verbose: number, host: HostInfo): string {
+  const cs = fn.config;
+  const cmd = rd16(cs, 4);
+  let s = '';
+  for (let i = 0; i < cnt; i++) {
+    const bar = i;
+    const hb = hostBar(host, bar) ?? { pos: 0n, len: 0n };
+    const { pos, len } = hb;
+    let flg = rd32(cs, 0x10 + 4 * i);
+    if (flg === 0xffffffff) flg = 0;
+    // measured against lspci 3.9.0 on sysfs (-O sysfs.path=…): a BAR the kernel reports no
+    // resource for is left out even when its register is non-zero
+    if (!pos && !len) continue;
+    s += verbose > 1 ? `\tRegion ${bar}: ` : '\t';
+    let hwLower: number;
+    let hwUpper = 0;
+    if (flg & 1) hwLower = (flg & ~3) >>> 0;
+    else {
+      hwLower = (flg & ~0xf) >>> 0;
+      if ((flg & 6) === 4 && i < cnt - 1) hwUpper = rd32(cs, 0x10 + 4 * ++i);
+    }
+    let virt = false;
+    if (pos && !hwLower && !hwUpper) {
+      flg = Number(pos & 0xffffffffn);
+      virt = true;
+    } else if (pos) {
+      // measured against lspci 3.9.0 on sysfs (-A linux-sysfs -O sysfs.path=…): space, type
+      // and prefetchability follow the kernel's IORESOURCE_* flags of the resource
+      // (include/linux/ioport.h: IO 0x100, PREFETCH 0x2000, MEM_64 0x100000), not the register
+      const kf = host.resources?.[bar]?.flags ?? 0n;
+      const bits = kf & 0x100n ? 1 : (kf & 0x2000n ? 8 : 0) | (kf & 0x100000n ? 4 : 0);
+      flg = ((flg & ~0xf) | bits) >>> 0;
+    }
+    if (flg & 1) {
+      const a = pos & ~3n;
+      s += 'I/O ports at ' + (a || cmd & 1 ? a.toString(16).padStart(4, '0') : hwLower ? '<ignored>' : '<unassigned>');
+      s += virt ? ' [virtual]' : cmd & 1 ? '' : ' [disabled]';
+    } else {
+      const t = flg & 6;
+      const a = pos & ~0xfn;
+      s += 'Memory at ' + (a ? a.toString(16).padStart(8, '0') : hwLower || hwUpper ? '<ignored>' : '<unassigned>');
+      s += ` (${t === 0 ? '32-bit' : t === 4 ? '64-bit' : t === 2 ? 'low-1M' : 'type 3'}, ${flg & 8 ? '' : 'non-'}prefetchable)`;
+      s += virt ? ' [virtual]' : cmd & 2 ? '' : ' [disabled]';
+    }
+    s += size(len) + '\n';
+  }
+  return s;
+}
+
+/** Region lines for the first `cnt` BARs (show_bases; without kernel resource data when `host` is absent). */
+function bases(fn: PciFunction, cnt: number, verbose: number, host?: HostInfo): string {
+  if (host?.resources) return hostBases(fn, cnt, verbose, host);
   const cs = fn.config;
   const cmd = rd16(cs, 4);
   // lib/generic.c: a 64-bit BAR's address takes the next BAR's dword; that slot's own address is 0
@@ -72,9 +126,25 @@ function bases(fn: PciFunction, cnt: number, verbose: number): string {
   return s;
 }
 
-function rom(fn: PciFunction, reg: number): string {
+function rom(fn: PciFunction, reg: number, host?: HostInfo): string {
   const cs = fn.config;
-  const flg = rd32(cs, reg);
+  let flg = rd32(cs, reg);
+  const hb = host ? hostBar(host, 6) : null;
+  if (hb) {
+    // show_rom with kernel resources: address and size from `resource` line 6
+    const romAddr = hb.pos;
+    if (!romAddr && !flg && !hb.len) return '';
+    let virt = false;
+    if (romAddr & 0xfffff800n && !(flg & 0xfffff800)) {
+      flg = Number(romAddr & 0xffffffffn);
+      virt = true;
+    }
+    let s = '\tExpansion ROM at ' + (romAddr & 0xfffff800n ? (romAddr & ~0x7ffn).toString(16).padStart(8, '0') : flg & 0xfffff800 ? '<ignored>' : '<unassigned>');
+    if (virt) s += ' [virtual]';
+    if (!(flg & 1)) s += ' [disabled]';
+    else if (!virt && !(rd16(cs, 4) & 2)) s += ' [disabled by cmd]';
+    return s + size(hb.len) + '\n';
+  }
   const r = flg === 0xffffffff ? 0 : flg;
   if (!r && !flg) return '';
   const mask = 0xfffff800;
@@ -84,9 +154,9 @@ function rom(fn: PciFunction, reg: number): string {
   return s + '\n';
 }
 
-function bridge(fn: PciFunction, verbose: number): string {
+function bridge(fn: PciFunction, verbose: number, host?: HostInfo): string {
   const cs = fn.config;
-  let s = bases(fn, 2, verbose);
+  let s = bases(fn, 2, verbose, host);
   s += `\tBus: primary=${h2(rd8(cs, 0x18))}, secondary=${h2(rd8(cs, 0x19))}, subordinate=${h2(rd8(cs, 0x1a))}, sec-latency=${rd8(cs, 0x1b)}\n`;
   const ioBase = rd8(cs, 0x1c);
   const ioLimit = rd8(cs, 0x1d);
@@ -122,7 +192,7 @@ function bridge(fn: PciFunction, verbose: number): string {
   if (verbose > 1) {
     s += `\tSecondary status: 66MHz${fl(sec, 0x20)} FastB2B${fl(sec, 0x80)} ParErr${fl(sec, 0x100)} DEVSEL=${devsel(sec)} >TAbort${fl(sec, 0x800)} <TAbort${fl(sec, 0x1000)} <MAbort${fl(sec, 0x2000)} <SERR${fl(sec, 0x4000)} <PERR${fl(sec, 0x8000)}\n`;
   }
-  s += rom(fn, 0x38);
+  s += rom(fn, 0x38, host);
   if (verbose > 1) {
     const b = rd16(cs, 0x3e);
     s += `\tBridgeCtl: Parity${fl(b, 1)} SERR${fl(b, 2)} NoISA${fl(b, 4)} VGA${fl(b, 8)} VGA16${fl(b, 0x10)} MAbort${fl(b, 0x20)} >Reset${fl(b, 0x40)} FastB2B${fl(b, 0x80)}\n`;
@@ -131,11 +201,11 @@ function bridge(fn: PciFunction, verbose: number): string {
   return s;
 }
 
-function cardbus(fn: PciFunction, verbose: number): string {
+function cardbus(fn: PciFunction, verbose: number, host?: HostInfo): string {
   const cs = fn.config;
   const cmd = rd16(cs, 4);
   const brc = rd16(cs, 0x3e);
-  let s = bases(fn, 1, verbose);
+  let s = bases(fn, 1, verbose, host);
   s += `\tBus: primary=${h2(rd8(cs, 0x18))}, secondary=${h2(rd8(cs, 0x19))}, subordinate=${h2(rd8(cs, 0x1a))}, sec-latency=${rd8(cs, 0x1b)}\n`;
   for (let i = 0; i < 2; i++) {
     const base = rd32(cs, 0x1c + 8 * i);
@@ -163,15 +233,11 @@ function cardbus(fn: PciFunction, verbose: number): string {
   return s;
 }
 
-/** The header part of one function's verbose text (device line excluded, capabilities not
- * included). `caps` tells whether lspci would go on to the capability list. */
-export function headerText(fn: PciFunction, verbose: number): { text: string; caps: boolean } {
+/** Subsystem vendor and device: type 0 header, type 1 SSVID capability, type 2 CardBus
+ * registers (lib/generic.c); 0 when there is none. */
+export function subsystemIds(fn: PciFunction): [number, number] {
   const cs = fn.config;
-  if (!avail(cs, 0, 64)) return { text: '', caps: false };
   const ht = rd8(cs, 0x0e) & 0x7f;
-  const cls = rd16(cs, 0x0a);
-  let s = '';
-  // Subsystem: type 0 header, type 1 SSVID capability, type 2 CardBus registers (lib/generic.c)
   let sv = 0;
   let sd = 0;
   if (ht === 0) {
@@ -187,8 +253,23 @@ export function headerText(fn: PciFunction, verbose: number): { text: string; ca
     sv = rd16(cs, 0x40);
     sd = rd16(cs, 0x42);
   }
-  if (sv && sv !== 0xffff) s += `\tSubsystem: ${h4(sv)}:${h4(sd)}\n`;
-  const irq = rd8(cs, 0x3c);
+  return [sv, sd];
+}
+
+/** The header part of one function's verbose text (device line excluded, capabilities not
+ * included). `caps` tells whether lspci would go on to the capability list. */
+export function headerText(fn: PciFunction, verbose: number, names?: PciNames, host?: HostInfo): { text: string; caps: boolean } {
+  const cs = fn.config;
+  if (!avail(cs, 0, 64)) return { text: '', caps: false };
+  const ht = rd8(cs, 0x0e) & 0x7f;
+  const cls = rd16(cs, 0x0a);
+  let s = '';
+  const [sv, sd] = subsystemIds(fn);
+  if (sv && sv !== 0xffff) s += `\tSubsystem: ${names && names.mode !== 'numeric' ? names.subsystem(rd16(cs, 0), rd16(cs, 2), sv, sd) : `${h4(sv)}:${h4(sd)}`}\n`;
+  // with sysfs, lspci prints the kernel's `irq`, not the Interrupt Line byte
+  const irq = host?.irq ?? rd8(cs, 0x3c);
+  const numa = host?.numaNode ?? -1;
+  const group = host?.iommuGroup ?? null;
   if (ht > 2) {
     // lspci knows nothing else of the layout: the IRQ (Interrupt Line) only, no capabilities
     s += `\t!!! Unknown header type ${h2(ht)}\n`;
@@ -212,6 +293,8 @@ export function headerText(fn: PciFunction, verbose: number): { text: string; ca
     }
     const pin = rd8(cs, 0x3d);
     if (pin || irq) s += `\tInterrupt: pin ${pin ? String.fromCharCode((64 + pin) & 0xff) : '?'} routed to IRQ ${irq}\n`;
+    if (numa !== -1) s += `\tNUMA node: ${numa}\n`;
+    if (group !== null) s += `\tIOMMU group: ${group}\n`;
   } else {
     s += '\tFlags: ';
     if (cmd & 4) s += 'bus master, ';
@@ -223,14 +306,16 @@ export function headerText(fn: PciFunction, verbose: number): { text: string; ca
     s += `${devsel(st)} devsel`;
     if (cmd & 4) s += `, latency ${rd8(cs, 0x0d)}`;
     if (irq) s += `, IRQ ${irq}`;
+    if (numa !== -1) s += `, NUMA node ${numa}`;
+    if (group !== null) s += `, IOMMU group ${group}`;
     s += '\n';
   }
   const bist = rd8(cs, 0x0f);
   if (bist & 0x80) s += bist & 0x40 ? '\tBIST is running\n' : `\tBIST result: ${h2(bist & 0x0f)}\n`;
-  if (ht === 0) s += bases(fn, 6, verbose) + rom(fn, 0x30);
-  else if (ht === 1) s += bridge(fn, verbose);
+  if (ht === 0) s += bases(fn, 6, verbose, host) + rom(fn, 0x30, host);
+  else if (ht === 1) s += bridge(fn, verbose, host);
   else {
-    const t = cardbus(fn, verbose);
+    const t = cardbus(fn, verbose, host);
     s += t;
     if (t.endsWith('<access denied to the rest>\n')) return { text: s, caps: false };
   }

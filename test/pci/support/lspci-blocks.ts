@@ -26,11 +26,16 @@ export const FULL_BLOCK_KINDS: readonly [string, string][] = [
   ['ACS', 'Access Control Services'],
   ['DSN', 'Device Serial Number'],
   ['DVSEC', 'Designated Vendor-Specific'],
+  ['Express', 'Express '],
+  ['MSI', 'MSI: '],
+  ['MSI-X', 'MSI-X: '],
+  ['PM', 'Power Management version'],
+  ['AER', 'Advanced Error Reporting'],
+  ['AF', 'PCI Advanced Features'],
 ];
 
-/** 'Express' for the PCIe title line, a FULL_BLOCK_KINDS kind, or null. */
+/** A FULL_BLOCK_KINDS kind, or null. */
 export function blockKind(title: string): string | null {
-  if (title.startsWith('Express ')) return 'Express';
   for (const [k, prefix] of FULL_BLOCK_KINDS) if (title.startsWith(prefix)) return k;
   return null;
 }
@@ -102,8 +107,8 @@ export function compareLspci(expected: string, actual: string): Comparison {
       k.compared++;
       compared++;
       const o = ours?.caps.find((c) => c.offset === b.offset);
-      const want = kind === 'Express' ? b.text.split('\n')[0] : b.text;
-      const got = o ? (kind === 'Express' ? o.text.split('\n')[0] : o.text) : '<missing>';
+      const want = b.text;
+      const got = o ? o.text : '<missing>';
       if (want === got) {
         k.matched++;
         matched++;
@@ -128,4 +133,21 @@ export function outsideCaps(text: string): string[] {
     out.push(l);
   }
   return out;
+}
+
+/** Title lines of every capability (blocks of any kind): `compared`, and the ones that differ. */
+export function compareTitles(expected: string, actual: string): { compared: number; mismatches: Mismatch[] } {
+  const act = new Map(splitLspci(actual).map((d) => [d.key, d]));
+  const mismatches: Mismatch[] = [];
+  let compared = 0;
+  for (const d of splitLspci(expected)) {
+    const ours = act.get(d.key);
+    for (const b of d.caps) {
+      compared++;
+      const want = b.text.split('\n')[0];
+      const got = ours?.caps.find((c) => c.offset === b.offset)?.text.split('\n')[0] ?? '<missing>';
+      if (want !== got) mismatches.push({ device: d.key, offset: b.offset, kind: 'title', expected: want, actual: got });
+    }
+  }
+  return { compared, mismatches };
 }
