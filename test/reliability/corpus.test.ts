@@ -125,7 +125,8 @@ describe('issue 9 corpus: error lists and output bounded', { concurrency: 2 }, (
   before(async () => {
     bad = join(tmp, 'bad-lines.txt');
     const w = createWriteStream(bad);
-    w.write('00:00.0 Host bridge\n');
+    // one real row, so the input is a dump (not lspci -v text, which gets a hint instead)
+    w.write('00:00.0 Host bridge\n00: 86 80 57 0d 00 00 00 00 00 00 00 06 00 00 00 00\n');
     const chunk = '00: zz\n'.repeat(10_000);
     for (let i = 0; i < BAD_LINES / 10_000; i++) if (!w.write(chunk)) await new Promise<void>((r) => w.once('drain', () => r()));
     await new Promise<void>((r) => w.end(() => r()));
