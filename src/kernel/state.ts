@@ -96,7 +96,8 @@ export function initialState(p: Platform): KState {
 
 const b = (x: boolean): string => (x ? '1' : '0');
 
-function devKey(d: DevState): string {
+/** One device's state as text: every field, in a fixed order (the canonical form). */
+export function devKey(d: DevState): string {
   if (!d.present) return '-';
   const c = d.pci;
   const m = d.mmu;
@@ -109,11 +110,77 @@ function devKey(d: DevState): string {
   ].join(':');
 }
 
-function groupKey(g: GroupState): string {
+export function groupKey(g: GroupState): string {
   return `${g.domain ?? '-'}/${g.defaultDomain ?? '-'}/${g.ownerCnt}/${g.owner ?? '-'}`;
 }
 
-/** Canonical: devices and groups in platform index order (fixed per Platform). */
-export function stateKey(s: KState): string {
+/** The readable canonical key (devices, then groups, in platform index order): for dumps and
+ * debugging (bench/spin/dump-states.mjs). Equal texts ⇔ equal states, as for stateKey. */
+export function stateKeyText(s: KState): string {
   return pvecToArray(s.devs).map(devKey).join('|') + '#' + pvecToArray(s.groups).map(groupKey).join('|');
+}
+
+// ---- packed keys (docs/performance.md "Keys") ----
+// stateKey is the explorer's hottest function when it builds the text above for every
+// successor. Instead each distinct device (group) state text is interned once to a small
+// number, remembered per DevState (GroupState) object — states share unchanged entries
+// structurally (pvec.ts), so a successor mostly re-reads objects already coded — and the key
+// is those numbers as UTF-16 code units: one unit below 0x8000, else two (0x8000 | high 15
+// bits, low 15 bits), a prefix-free code, so equal keys ⇔ equal code sequences ⇔ equal texts.
+// The devices-then-groups split needs no separator: their counts are fixed per Platform.
+// Whole pvec leaves (8 entries) are cached too: most leaves of a successor are its parent's.
+
+const devCodes = new Map<string, number>();
+const grpCodes = new Map<string, number>();
+const devCodeOf = new WeakMap<DevState, number>();
+const grpCodeOf = new WeakMap<GroupState, number>();
+const leafText = new WeakMap<readonly unknown[], string>();
+
+function codeUnits(c: number): string {
+  return c < 0x8000 ? String.fromCharCode(c) : String.fromCharCode(0x8000 | (c >>> 15), c & 0x7fff);
+}
+
+function devCode(d: DevState): number {
+  let c = devCodeOf.get(d);
+  if (c === undefined) {
+    const t = devKey(d);
+    c = devCodes.get(t);
+    if (c === undefined) devCodes.set(t, (c = devCodes.size));
+    devCodeOf.set(d, c);
+  }
+  return c;
+}
+
+function grpCode(g: GroupState): number {
+  let c = grpCodeOf.get(g);
+  if (c === undefined) {
+    const t = groupKey(g);
+    c = grpCodes.get(t);
+    if (c === undefined) grpCodes.set(t, (c = grpCodes.size));
+    grpCodeOf.set(g, c);
+  }
+  return c;
+}
+
+function leafKey(leaf: readonly unknown[], code: (x: never) => number): string {
+  let t = leafText.get(leaf);
+  if (t === undefined) {
+    t = '';
+    for (let i = 0; i < leaf.length; i++) t += codeUnits(code(leaf[i] as never));
+    leafText.set(leaf, t);
+  }
+  return t;
+}
+
+function vecKey(node: readonly unknown[], depth: number, code: (x: never) => number): string {
+  if (depth === 0) return leafKey(node, code);
+  let t = '';
+  for (let i = 0; i < node.length; i++) t += vecKey(node[i] as readonly unknown[], depth - 1, code);
+  return t;
+}
+
+/** Canonical and compact: equal keys ⇔ equal states (of one Platform: devices and groups in
+ * platform index order). Not for display: see stateKeyText. */
+export function stateKey(s: KState): string {
+  return vecKey(s.devs.root, s.devs.depth, devCode) + vecKey(s.groups.root, s.groups.depth, grpCode);
 }

@@ -12,6 +12,7 @@ import { makeCtx } from './types.js';
 import { INVARIANTS } from './invariants/index.js';
 import { clusters, restrict, splitPorts } from './reduce.js';
 import type { Part } from './reduce.js';
+import type { PartMemo } from './part-memo.js';
 
 export interface CheckOptions {
   readonly invariants?: readonly Invariant[];
@@ -22,10 +23,12 @@ export interface CheckOptions {
   /** Also split root ports from their subtrees where only probe order couples them
    * (default true; needs `reduce`). */
   readonly splitPorts?: boolean;
+  /** Share part explorations with earlier cells (matrix runs; ./part-memo.ts). */
+  readonly memo?: PartMemo<PartResult>;
 }
 
 /** What one exploration found, per invariant: premise reached, first violation. */
-interface PartResult {
+export interface PartResult {
   premise: Set<string>;
   violation: Map<string, { trace: KEvent[]; detail: string; device?: DevFacts }>;
   states: number;
@@ -42,9 +45,7 @@ function facts(obs: Observation, name: string | undefined): DevFacts | undefined
   return { name: d.name, isBridge: d.isBridge, requireDirect: d.requireDirect, untrusted: d.untrusted, cxlCache: d.cxlCache };
 }
 
-function exploreOne<S>(model: KernelModel<S>, part: Part, v: Variant, invs: readonly Invariant[], o: CheckOptions): PartResult {
-  const p = part.platform;
-  const frozen = part.frozen;
+function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<string>, v: Variant, invs: readonly Invariant[], o: CheckOptions): PartResult {
   const ctx = makeCtx(p, v);
   const stateInvs = invs.filter((i) => i.kind === 'state');
   const transInvs = invs.filter((i) => i.kind === 'transition');
@@ -117,8 +118,12 @@ export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: 
       ? [{ platform: p, frozen: new Set() }]
       : clusters(p).flatMap((c) => (o.splitPorts === false ? [{ platform: restrict(p, c), frozen: new Set<string>() }] : splitPorts(p, c)));
   const merged: PartResult = { premise: new Set(), violation: new Map(), states: 0, transitions: 0, depth: 0, boundHit: null };
+  const shape = o.memo === undefined ? '' : `${live.map((i) => i.id).join(',')};${o.maxStates ?? ''};${o.maxDepth ?? ''}`;
   for (const sub of parts) {
-    const r = exploreOne(model, sub, v, live, o);
+    const r =
+      o.memo === undefined
+        ? exploreOne(model, sub.platform, sub.frozen, v, live, o)
+        : o.memo.get(`${[...sub.frozen].sort().join(',')};${shape}`, sub.platform, v, (tp, tv) => exploreOne(model, tp, sub.frozen, tv, live, o));
     for (const id of r.premise) merged.premise.add(id);
     for (const [id, viol] of r.violation) {
       const old = merged.violation.get(id);

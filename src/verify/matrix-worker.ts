@@ -2,16 +2,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './matrix.js';
 import { loadForCells, runCell } from './matrix.js';
+import type { PartResult } from './check.js';
+import { PartMemo } from './part-memo.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
 if (port === null) throw new Error('matrix-worker: must run as a worker thread');
 const loaded = loadForCells(init.backendModule);
+const memo = new PartMemo<PartResult>();
 
 port.on('message', (req: WorkerRequest) => {
   loaded
     .then(({ model, transforms }) => {
-      const reply: WorkerReply = { idx: req.idx, cell: runCell(model, init.base, req.cell, transforms, init.options) };
+      const reply: WorkerReply = { idx: req.idx, cell: runCell(model, init.base, req.cell, transforms, init.options, memo) };
       port.postMessage(reply);
     })
     .catch((e: unknown) => {

@@ -11,6 +11,8 @@ import type { IommuId, Platform } from '../kernel/platform.js';
 import type { PlatformTransforms } from './backend.js';
 import { FALLBACK_TRANSFORMS, loadBackend } from './backend.js';
 import { checkCell } from './check.js';
+import type { PartResult } from './check.js';
+import { PartMemo } from './part-memo.js';
 import { selectInvariants } from './invariants/index.js';
 import type { CellStats, InvariantResult } from './types.js';
 import type { Combination } from './combinations.js';
@@ -55,9 +57,10 @@ export function cellPlatform(base: Platform, c: CellSpec, tr: PlatformTransforms
   return tr.withIommu(tr.withPassthrough(tr.withCcGuest(base, c.ccGuest), c.passthrough), c.iommu);
 }
 
-export function runCell<S>(model: KernelModel<S>, base: Platform, c: CellSpec, tr: PlatformTransforms, o: CellOptions): MatrixCell {
+/** One cell. `memo`: share part explorations with the cells run before it (one per run or worker). */
+export function runCell<S>(model: KernelModel<S>, base: Platform, c: CellSpec, tr: PlatformTransforms, o: CellOptions, memo?: PartMemo<PartResult>): MatrixCell {
   const { invariants } = selectInvariants(o.invariants);
-  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce, splitPorts: o.splitPorts });
+  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, memo });
   return { ...c, stats: r.stats, results: r.results };
 }
 
@@ -110,10 +113,11 @@ export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: M
   const jobs = Math.max(1, Math.min(o.jobs ?? defaultJobs(cells.length), cells.length));
   const out: MatrixCell[] = new Array<MatrixCell>(cells.length);
   const cellOpts: CellOptions = { invariants: o.invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, reduce: o.reduce, splitPorts: o.splitPorts };
+  const memo = new PartMemo<PartResult>();
   if (jobs <= 1) {
     const { model, transforms } = await loadForCells(o.backendModule);
     cells.forEach((c, i) => {
-      out[i] = runCell(model, base, c, transforms, cellOpts);
+      out[i] = runCell(model, base, c, transforms, cellOpts, memo);
       o.onProgress?.(i + 1, cells.length);
     });
     return out;
@@ -178,7 +182,7 @@ export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: M
       if (settled || next >= cells.length) return;
       const idx = next++;
       try {
-        finish(idx, runCell(model, base, cells[idx], transforms, cellOpts));
+        finish(idx, runCell(model, base, cells[idx], transforms, cellOpts, memo));
       } catch (e) {
         return fail(e instanceof Error ? e : new Error(String(e)));
       }

@@ -1,0 +1,113 @@
+// Cross-cell sharing of explorations (docs/performance.md "Sharing parts between cells").
+//
+// The matrix explores each cell's independent parts (./reduce.ts); a part is a set of devices
+// of the base platform. Most of the default matrix's 1,800 part explorations repeat one that
+// another cell already did: the cells differ in variant flags, the profile, passthrough or the
+// CC-guest bit, and a part reads only some of them (a part without a require_direct device
+// never asks `rmr`, one without CXL.cache never asks `cxlAtsOptIn`, …).
+//
+// What a part reads is not guessed from the model's source: it is *recorded*. The exploration
+// runs on a Platform and a Variant whose scalar fields are getters that note each field the
+// first time it is read (then turn into plain data, so the hot loop pays nothing). An
+// exploration is a deterministic function of its inputs (the model is pure, ARCHITECTURE.md),
+// so a later cell with the same devices, frozen set, invariants and bounds whose values agree
+// on every field the earlier run read performs the very same computation — same reads, same
+// states, same verdicts and traces — and gets the earlier result. (By induction over the run:
+// each read returns what it returned the first time, so control flow cannot diverge.) Fields
+// never read cannot influence the result. The devices themselves are matched by identity
+// (the matrix's transforms share the base platform's DeviceDesc objects).
+
+import type { Platform } from '../kernel/platform.js';
+import type { Variant } from '../kernel/variants.js';
+
+type Reads = Map<string, unknown>;
+
+/** A copy of `src` whose own fields, except `plain`, record their first read in `reads`
+ * under `prefix + name`. */
+function recording<T extends object>(src: T, reads: Reads, prefix: string, plain: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(src)) {
+    const value = (src as Record<string, unknown>)[k];
+    if (plain.includes(k)) {
+      out[k] = value;
+      continue;
+    }
+    Object.defineProperty(out, k, {
+      enumerable: true,
+      configurable: true,
+      get(): unknown {
+        reads.set(prefix + k, value);
+        // From now on a plain data property: later reads are ordinary loads.
+        Object.defineProperty(out, k, { value, enumerable: true, configurable: false, writable: false });
+        return value;
+      },
+    });
+  }
+  return out as T;
+}
+
+/** Structural equality for the plain data a Platform/Variant field holds (strings, numbers,
+ * booleans, null, bigint, and plain objects/arrays of them: cmdline, features). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!Object.hasOwn(b, k) || !same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+function valueAt(p: Platform, v: Variant, field: string): unknown {
+  return field.startsWith('v.') ? (v as unknown as Record<string, unknown>)[field.slice(2)] : (p as unknown as Record<string, unknown>)[field.slice(2)];
+}
+
+interface Entry<R> {
+  readonly reads: readonly (readonly [string, unknown])[];
+  readonly result: R;
+}
+
+export interface MemoStats {
+  /** Explorations run. */
+  misses: number;
+  /** Explorations answered from an earlier cell. */
+  hits: number;
+}
+
+/** One matrix run's (or one worker's) memo of part explorations. */
+export class PartMemo<R> {
+  readonly stats: MemoStats = { misses: 0, hits: 0 };
+  private readonly objIds = new WeakMap<object, number>();
+  private nextId = 0;
+  private readonly byShape = new Map<string, Entry<R>[]>();
+
+  private idOf(o: object): number {
+    let id = this.objIds.get(o);
+    if (id === undefined) this.objIds.set(o, (id = this.nextId++));
+    return id;
+  }
+
+  /** `run`'s result for (p, v) — or that of an earlier call with the same `shape` (devices,
+   * frozen set, invariants, bounds: everything but the platform's and variant's scalar
+   * fields) whose recorded reads agree with (p, v). `run` gets the recording copies. */
+  get(shape: string, p: Platform, v: Variant, run: (p: Platform, v: Variant) => R): R {
+    // The field names are part of the shape: a field absent here but present there (an
+    // optional one) is read as undefined without being recorded.
+    const key = `${p.devices.map((d) => this.idOf(d)).join(',')};${Object.keys(p).join(',')};${Object.keys(v).join(',')};${shape}`;
+    let list = this.byShape.get(key);
+    if (list !== undefined) {
+      for (const e of list) {
+        if (e.reads.every(([f, val]) => same(valueAt(p, v, f), val))) {
+          this.stats.hits++;
+          return e.result;
+        }
+      }
+    } else this.byShape.set(key, (list = []));
+    const reads: Reads = new Map();
+    const result = run(recording(p, reads, 'p.', ['devices']), recording(v, reads, 'v.', []));
+    list.push({ reads: [...reads], result });
+    this.stats.misses++;
+    return result;
+  }
+}
