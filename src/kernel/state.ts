@@ -123,59 +123,59 @@ export function stateKeyText(s: KState): string {
 // ---- packed keys (docs/performance.md "Keys") ----
 // stateKey is the explorer's hottest function when it builds the text above for every
 // successor. Instead each distinct device (group) state text is interned once to a small
-// number, remembered per DevState (GroupState) object — states share unchanged entries
-// structurally (pvec.ts), so a successor mostly re-reads objects already coded — and the key
-// is those numbers as UTF-16 code units: one unit below 0x8000, else two (0x8000 | high 15
-// bits, low 15 bits), a prefix-free code, so equal keys ⇔ equal code sequences ⇔ equal texts.
-// The devices-then-groups split needs no separator: their counts are fixed per Platform.
-// Whole pvec leaves (8 entries) are cached too: most leaves of a successor are its parent's.
+// number, remembered on the DevState (GroupState) object itself under a non-enumerable symbol
+// (invisible to JSON, spreads and deepStrictEqual; a WeakMap of millions of entries costs more
+// in GC than it saves) — states share unchanged entries structurally (pvec.ts), so a successor
+// mostly re-reads codes already computed — and the key is those numbers as UTF-16 code units:
+// one unit below 0x8000, else two (0x8000 | high 15 bits, low 15 bits), a prefix-free code, so
+// equal keys ⇔ equal code sequences ⇔ equal texts. The devices-then-groups split needs no
+// separator: their counts are fixed per Platform.
 
+const CODE: unique symbol = Symbol('dmagate.stateCode');
+type Coded = { [CODE]?: number };
 const devCodes = new Map<string, number>();
 const grpCodes = new Map<string, number>();
-const devCodeOf = new WeakMap<DevState, number>();
-const grpCodeOf = new WeakMap<GroupState, number>();
-const leafText = new WeakMap<readonly unknown[], string>();
+/** Frozen (non-extensible) entries cannot carry a code: looked up by identity instead. */
+const frozenCodes = new WeakMap<object, number>();
 
-function codeUnits(c: number): string {
+function remember(o: object, c: number): number {
+  if (Object.isExtensible(o)) Object.defineProperty(o, CODE, { value: c, enumerable: false });
+  else frozenCodes.set(o, c);
+  return c;
+}
+
+/** The interned code of a device state: equal codes ⇔ equal devKey texts. */
+export function devCode(d: DevState): number {
+  const c = (d as Coded)[CODE];
+  if (c !== undefined) return c;
+  const f = frozenCodes.get(d);
+  if (f !== undefined) return f;
+  const t = devKey(d);
+  let n = devCodes.get(t);
+  if (n === undefined) devCodes.set(t, (n = devCodes.size));
+  return remember(d, n);
+}
+
+/** The interned code of a group state: equal codes ⇔ equal groupKey texts. */
+export function grpCode(g: GroupState): number {
+  const c = (g as Coded)[CODE];
+  if (c !== undefined) return c;
+  const f = frozenCodes.get(g);
+  if (f !== undefined) return f;
+  const t = groupKey(g);
+  let n = grpCodes.get(t);
+  if (n === undefined) grpCodes.set(t, (n = grpCodes.size));
+  return remember(g, n);
+}
+
+function units(c: number): string {
   return c < 0x8000 ? String.fromCharCode(c) : String.fromCharCode(0x8000 | (c >>> 15), c & 0x7fff);
 }
 
-function devCode(d: DevState): number {
-  let c = devCodeOf.get(d);
-  if (c === undefined) {
-    const t = devKey(d);
-    c = devCodes.get(t);
-    if (c === undefined) devCodes.set(t, (c = devCodes.size));
-    devCodeOf.set(d, c);
-  }
-  return c;
-}
-
-function grpCode(g: GroupState): number {
-  let c = grpCodeOf.get(g);
-  if (c === undefined) {
-    const t = groupKey(g);
-    c = grpCodes.get(t);
-    if (c === undefined) grpCodes.set(t, (c = grpCodes.size));
-    grpCodeOf.set(g, c);
-  }
-  return c;
-}
-
-function leafKey(leaf: readonly unknown[], code: (x: never) => number): string {
-  let t = leafText.get(leaf);
-  if (t === undefined) {
-    t = '';
-    for (let i = 0; i < leaf.length; i++) t += codeUnits(code(leaf[i] as never));
-    leafText.set(leaf, t);
-  }
-  return t;
-}
-
 function vecKey(node: readonly unknown[], depth: number, code: (x: never) => number): string {
-  if (depth === 0) return leafKey(node, code);
   let t = '';
-  for (let i = 0; i < node.length; i++) t += vecKey(node[i] as readonly unknown[], depth - 1, code);
+  if (depth === 0) for (let i = 0; i < node.length; i++) t += units(code(node[i] as never));
+  else for (let i = 0; i < node.length; i++) t += vecKey(node[i] as readonly unknown[], depth - 1, code);
   return t;
 }
 

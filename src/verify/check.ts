@@ -23,6 +23,9 @@ export interface CheckOptions {
   /** Also split root ports from their subtrees where only probe order couples them
    * (default true; needs `reduce`). */
   readonly splitPorts?: boolean;
+  /** Use the model's memoising session for step/observe when it has one (default true;
+   * kernel/session.ts — the same results, computed once per distinct local situation). */
+  readonly session?: boolean;
   /** Share part explorations with earlier cells (matrix runs; ./part-memo.ts). */
   readonly memo?: PartMemo<PartResult>;
 }
@@ -39,6 +42,11 @@ export interface PartResult {
 
 const OBS_CACHE = 300_000;
 
+/** A model that offers a memoising step/observe for one (platform, variant): kernel/session.ts. */
+type WithSession<S> = KernelModel<S> & {
+  session?(p: Platform, v: Variant): { step(s: S, e: KEvent): StepResult<S>; observe(s: S): Observation };
+};
+
 function facts(obs: Observation, name: string | undefined): DevFacts | undefined {
   const d = name === undefined ? undefined : obs.devices[name];
   if (d === undefined) return undefined;
@@ -54,10 +62,13 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<s
   // Observations by state id, so a transition's before/after are observed once per state
   // (the model's observe is the main cost); past OBS_CACHE states, recomputed instead.
   const cache: Observation[] = [];
+  const sess = o.session === false ? undefined : (model as WithSession<S>).session?.(p, v);
+  const observeS = sess === undefined ? (s: S) => model.observe(p, v, s) : (s: S) => sess.observe(s);
+  const stepS = sess === undefined ? (s: S, e: KEvent) => model.step(p, v, s, e) : (s: S, e: KEvent) => sess.step(s, e);
   const obsOf = (s: S, id: number): Observation => {
     const hit = cache[id];
     if (hit !== undefined) return hit;
-    const o = model.observe(p, v, s);
+    const o = observeS(s);
     if (id < OBS_CACHE) cache[id] = o;
     return o;
   };
@@ -72,7 +83,7 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<s
     {
       init: model.init(p, v),
       enabled: frozen.size === 0 ? (s) => model.enabled(p, v, s) : (s) => model.enabled(p, v, s).filter((e) => e.kind === 'probe' || !frozen.has(e.dev)),
-      step: (s, e) => model.step(p, v, s, e),
+      step: stepS,
       key: (s) => model.key(s),
     },
     { maxStates: o.maxStates, maxDepth: o.maxDepth },
