@@ -1,5 +1,6 @@
 // `dmagate matrix [SCENARIO]`: variants × IOMMUs × passthrough × invariants, in parallel.
 import { readFileSync } from 'node:fs';
+import { jobId, mergeShards, parseShard, shardRange } from '../verify/shard.js';
 import type { Command } from 'commander';
 import { IOMMU_IDS } from '../kernel/platform.js';
 import type { IommuId } from '../kernel/platform.js';
@@ -21,6 +22,7 @@ interface MatrixOpts {
   reduce?: boolean;
   splitPorts?: boolean;
   perCell?: boolean;
+  shard?: string;
 }
 
 function progressBar(): ((done: number, total: number) => void) | undefined {
@@ -34,8 +36,8 @@ function progressBar(): ((done: number, total: number) => void) | undefined {
 }
 
 export function register(program: Command, setExit: SetExit): void {
-  program
-    .command('matrix')
+  const matrix = program.command('matrix');
+  matrix
     .description('verify every variant combination on every IOMMU, passthrough off and on (default: 25 × 4 × 2 = 200 cells)')
     .argument('[scenario]', 'scenario file (YAML) whose platform to use; default: the built-in reference platform')
     .option('--variants <file>', 'combinations to run, one per line (`[cc-guest]` prefix, `#` comments); default: VERIFICATION.md\'s 25')
@@ -48,6 +50,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--max-depth <n>', 'depth bound; unviolated verdicts become inconclusive when hit')
     .option('--no-reduce', 'explore whole products instead of independent device clusters (slow)')
     .option('--no-split-ports', 'keep root ports with their subtrees (cluster reduction only)')
+    .option('--shard <i/n>', 'run only the I-th of N contiguous slices of the cells (1 <= I <= N), for batch engines; with --json the output carries what `matrix merge` needs (docs/batch.md)')
     .addHelpText(
       'after',
       [
@@ -61,6 +64,7 @@ export function register(program: Command, setExit: SetExit): void {
         '  dmagate matrix',
         '  dmagate matrix --iommu arm-smmu-v3 intel --json > matrix.json',
         '  printf "mainline\\n[cc-guest] cc-vm-lock-off\\n" > v.txt && dmagate matrix --variants v.txt',
+        '  for i in 1 2 3 4; do dmagate matrix --shard $i/4 --json > s$i.json; done; dmagate matrix merge s*.json',
       ].join('\n'),
     )
     .action((file: string | undefined, o: MatrixOpts) =>
@@ -84,11 +88,44 @@ export function register(program: Command, setExit: SetExit): void {
           if (r.combos.length === 0) throw new InputError(`${o.variants}: no combinations`);
           combos = r.combos;
         }
+        const shard = o.shard === undefined ? undefined : parseShard(o.shard);
         const base = await basePlatform(file);
-        const cells = cellsOf(combos, iommus);
-        const result = await runMatrix(base.platform, cells, { jobs, invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, onProgress: progressBar() });
-        if (o.json) process.stdout.write(JSON.stringify(jsonMatrix(base.name, result), null, 2) + '\n');
+        const all = cellsOf(combos, iommus);
+        const range = shard === undefined ? { first: 0, end: all.length } : shardRange(all.length, shard);
+        const cells = all.slice(range.first, range.end);
+        const cellOpts = { invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts };
+        const result = await runMatrix(base.platform, cells, { ...cellOpts, jobs, onProgress: progressBar() });
+        if (o.json && shard !== undefined) {
+          const doc = jsonMatrix(base.name, result);
+          const info = { index: shard.index, count: shard.count, total: all.length, first: range.first, job: jobId(base.platform, all, cellOpts) };
+          process.stdout.write(JSON.stringify({ platform: doc.platform, shard: info, cells: doc.cells }, null, 2) + '\n');
+        } else if (o.json) process.stdout.write(JSON.stringify(jsonMatrix(base.name, result), null, 2) + '\n');
         else process.stdout.write(matrixText(base.name, result, { perCell: o.perCell }));
+      }),
+    );
+  matrix
+    .command('merge')
+    .description('merge the JSON of every `matrix --shard I/N --json` of one job into the document the unsharded `matrix --json` prints')
+    .argument('<files...>', 'the shard files, in any order')
+    .option('--json', 'the output is always the JSON contract (accepted for symmetry with matrix)')
+    .addHelpText('after', ['', 'Refuses shards of different jobs (platform, cells, options), duplicates and gaps (exit 2).', '', 'Example:', '  dmagate matrix merge shard-*.json > matrix.json'].join('\n'))
+    .action((files: string[]) =>
+      guarded('matrix merge', setExit, () => {
+        const docs = files.map((name) => {
+          let text: string;
+          try {
+            text = readFileSync(name, 'utf8');
+          } catch (e) {
+            throw new InputError(`cannot read ${name}: ${e instanceof Error ? e.message : String(e)}`);
+          }
+          try {
+            return { name, value: JSON.parse(text) as unknown };
+          } catch (e) {
+            throw new InputError(`${name}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+          }
+        });
+        process.stdout.write(JSON.stringify(mergeShards(docs), null, 2) + '\n');
+        return Promise.resolve();
       }),
     );
 }
