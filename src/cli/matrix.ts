@@ -6,7 +6,7 @@ import { IOMMU_IDS } from '../kernel/platform.js';
 import type { IommuId } from '../kernel/platform.js';
 import { defaultCombinations, parseCombinations } from '../verify/combinations.js';
 import type { Combination } from '../verify/combinations.js';
-import { CELLS_PER_THREAD, cellsOf, defaultJobs, jsonMatrix, runMatrix } from '../verify/matrix.js';
+import { cellsOf, defaultJobs, jsonMatrix, runMatrix, WORK_PER_THREAD } from '../verify/matrix.js';
 import { matrixText } from '../verify/matrix-text.js';
 import type { SetExit } from './commands.js';
 import { basePlatform, checkInvariantIds, guarded, InputError, parseCount, parseIommu } from './options.js';
@@ -44,7 +44,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--iommu <id...>', `only these IOMMU platforms (${IOMMU_IDS.join(', ')})`)
     .option('--json', 'the machine-readable contract: {platform, cells: [{iommu, passthrough, ccGuest, variant, stats, results}]}')
     .option('--per-cell', 'explain every violated cell on its own line (default: one line per explanation, listing its rows)')
-    .option('--jobs <n>', `threads, this one included (default: the cores = ${defaultJobs()}, capped at one per ${CELLS_PER_THREAD} cells: below that a worker's start-up costs more than it saves; 1 = in-process)`)
+    .option('--jobs <n>', `worker threads, this one included (default: the cores = ${defaultJobs()}, capped at one per ${WORK_PER_THREAD} cells × devices: below that a worker's start-up costs more than it saves — the default matrix runs in-process; 1 = in-process)`)
     .option('--invariant <id...>', 'only these invariants')
     .option('--max-states <n>', 'state bound per explored part; when hit, unviolated verdicts become inconclusive')
     .option('--max-depth <n>', 'depth bound; unviolated verdicts become inconclusive when hit')

@@ -7,7 +7,7 @@ import type { Variant } from '../kernel/variants.js';
 import { IOMMU_IDS } from '../kernel/platform.js';
 import { loadBackend } from '../verify/backend.js';
 import { explain } from '../verify/explain.js';
-import { jsonCell, runCell } from '../verify/matrix.js';
+import { defaultVerifyJobs, jsonCell, runCellParallel, VERIFY_THREADS_FROM_DEVICES } from '../verify/matrix.js';
 import type { CellSpec } from '../verify/matrix.js';
 import { mermaid, replay, traceText } from '../verify/counterexample.js';
 import type { SetExit } from './commands.js';
@@ -25,6 +25,7 @@ interface VerifyOpts {
   json?: boolean;
   reduce?: boolean;
   splitPorts?: boolean;
+  jobs?: string;
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -44,6 +45,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--json', 'same as --format json: one cell in the `matrix --json` shape')
     .option('--no-reduce', 'explore the whole product instead of independent device clusters')
     .option('--no-split-ports', 'keep root ports with their subtrees (cluster reduction only)')
+    .option('--jobs <n>', `worker threads, this one included, exploring independent parts in parallel (default: the cores from ${VERIFY_THREADS_FROM_DEVICES} devices on, else 1 = in-process)`)
     .addHelpText(
       'after',
       [
@@ -73,6 +75,7 @@ export function register(program: Command, setExit: SetExit): void {
         checkInvariantIds(o.invariant);
         const maxStates = parseCount('--max-states', o.maxStates);
         const maxDepth = parseCount('--max-depth', o.maxDepth);
+        const jobs = parseCount('--jobs', o.jobs);
         const iommuArg = o.iommu === undefined ? undefined : parseIommu(o.iommu);
         const variantArg = o.variant === undefined ? undefined : parseVariant(o.variant);
         const base = await basePlatform(file);
@@ -84,7 +87,7 @@ export function register(program: Command, setExit: SetExit): void {
           ccGuest: o.ccGuest ?? base.platform.ccGuest,
           variant: variant.id,
         };
-        const cell = runCell(b.model, base.platform, spec, b.transforms, { invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts });
+        const cell = await runCellParallel(base.platform, spec, { invariants: o.invariant, maxStates, maxDepth, reduce: o.reduce, splitPorts: o.splitPorts, jobs: jobs ?? defaultVerifyJobs(base.platform.devices.length) });
         if (format === 'json') {
           process.stdout.write(JSON.stringify(jsonCell(cell), null, 2) + '\n');
           return;

@@ -113,8 +113,17 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<s
   return { premise, violation, states: ex.stats.states, transitions: ex.stats.transitions, depth: ex.stats.depth, boundHit: ex.stats.boundHit };
 }
 
-/** Verdicts for every invariant (n/a ones included) on one (platform, variant). */
-export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: CheckOptions = {}): CellResult {
+/** What one cell explores: the applicable invariants and the independent parts. */
+export interface CellPlan {
+  readonly t0: number;
+  readonly all: readonly Invariant[];
+  /** The n/a verdicts, filled in by finishCell with the rest. */
+  readonly results: Record<string, InvariantResult>;
+  readonly live: readonly Invariant[];
+  readonly parts: readonly Part[];
+}
+
+export function planCell(p: Platform, v: Variant, o: CheckOptions = {}): CellPlan {
   const t0 = performance.now();
   const all = o.invariants ?? INVARIANTS;
   const results: Record<string, InvariantResult> = {};
@@ -128,13 +137,23 @@ export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: 
     o.reduce === false
       ? [{ platform: p, frozen: new Set() }]
       : clusters(p).flatMap((c) => (o.splitPorts === false ? [{ platform: restrict(p, c), frozen: new Set<string>() }] : splitPorts(p, c)));
+  return { t0, all, results, live, parts };
+}
+
+/** Explores part `i` of the plan (through the memo, when given). */
+export function explorePart<S>(model: KernelModel<S>, plan: CellPlan, i: number, v: Variant, o: CheckOptions = {}): PartResult {
+  const sub = plan.parts[i];
+  if (o.memo === undefined) return exploreOne(model, sub.platform, sub.frozen, v, plan.live, o);
+  const shape = `${[...sub.frozen].sort().join(',')};${plan.live.map((x) => x.id).join(',')};${o.maxStates ?? ''};${o.maxDepth ?? ''}`;
+  return o.memo.get(shape, sub.platform, v, (tp, tv) => exploreOne(model, tp, sub.frozen, tv, plan.live, o));
+}
+
+/** The cell's verdicts from its parts' results (in part order: equal-length violations keep the first). */
+export function finishCell(plan: CellPlan, partResults: readonly PartResult[]): CellResult {
+  const { all, live } = plan;
+  const results = { ...plan.results };
   const merged: PartResult = { premise: new Set(), violation: new Map(), states: 0, transitions: 0, depth: 0, boundHit: null };
-  const shape = o.memo === undefined ? '' : `${live.map((i) => i.id).join(',')};${o.maxStates ?? ''};${o.maxDepth ?? ''}`;
-  for (const sub of parts) {
-    const r =
-      o.memo === undefined
-        ? exploreOne(model, sub.platform, sub.frozen, v, live, o)
-        : o.memo.get(`${[...sub.frozen].sort().join(',')};${shape}`, sub.platform, v, (tp, tv) => exploreOne(model, tp, sub.frozen, tv, live, o));
+  for (const r of partResults) {
     for (const id of r.premise) merged.premise.add(id);
     for (const [id, viol] of r.violation) {
       const old = merged.violation.get(id);
@@ -160,11 +179,20 @@ export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: 
     stats: {
       states: merged.states,
       transitions: merged.transitions,
-      ms: Math.round((performance.now() - t0) * 10) / 10,
+      ms: Math.round((performance.now() - plan.t0) * 10) / 10,
       depth: merged.depth,
-      clusters: parts.length,
+      clusters: plan.parts.length,
       boundHit: merged.boundHit,
     },
     results: ordered,
   };
+}
+
+/** Verdicts for every invariant (n/a ones included) on one (platform, variant). */
+export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: CheckOptions = {}): CellResult {
+  const plan = planCell(p, v, o);
+  return finishCell(
+    plan,
+    plan.parts.map((_, i) => explorePart(model, plan, i, v, o)),
+  );
 }

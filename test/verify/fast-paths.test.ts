@@ -120,3 +120,14 @@ test('part memo: a run is reused only when every field it read agrees', () => {
   assert.equal(memo.get('x', withIommu(p, 'amd'), v1, readsIommuOnly), 'amd');
   assert.equal(runs, 4);
 });
+
+test('verify --jobs: parts explored on two threads merge to the one-thread cell', async () => {
+  const { runCellParallel, runCell } = await import('../../src/verify/matrix.js');
+  const base = referencePlatform();
+  const spec = { iommu: 'arm-smmu-v3' as const, passthrough: false, ccGuest: false, variant: 'boot-dma-security,park=blocked' };
+  const two = await runCellParallel(base, spec, { jobs: 2 });
+  const one = runCell(kernelModel, base, spec, TR, {});
+  const strip = (c: typeof one) => ({ ...c, stats: { ...c.stats, ms: 0 } });
+  assert.ok(one.stats.clusters > 1);
+  assert.deepEqual(strip(two), strip(one));
+});
