@@ -7,8 +7,8 @@
 // never asks `rmr`, one without CXL.cache never asks `cxlAtsOptIn`, …).
 //
 // What a part reads is not guessed from the model's source: it is *recorded*. The exploration
-// runs on a Platform and a Variant whose scalar fields are getters that note each field the
-// first time it is read (then turn into plain data, so the hot loop pays nothing). An
+// runs on a Platform and a Variant whose scalar fields are getters that set one bit per field
+// read (getters shared between all such objects, so the hot loop stays monomorphic). An
 // exploration is a deterministic function of its inputs (the model is pure, ARCHITECTURE.md),
 // so a later cell with the same devices, frozen set, invariants and bounds whose values agree
 // on every field the earlier run read performs the very same computation — same reads, same
@@ -20,30 +20,58 @@
 import type { Platform } from '../kernel/platform.js';
 import type { Variant } from '../kernel/variants.js';
 
-type Reads = Map<string, unknown>;
+/** Getters shared by every recording object with the same field list, so that they all have
+ * one hidden class (the model's `tx.v.x` loads stay monomorphic): field i sets bit i of `m`. */
+const GETTERS = new Map<string, PropertyDescriptorMap>();
+const HIDDEN = { enumerable: false, configurable: false };
 
-/** A copy of `src` whose own fields, except `plain`, record their first read in `reads`
- * under `prefix + name`. */
-function recording<T extends object>(src: T, reads: Reads, prefix: string, plain: readonly string[]): T {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(src)) {
-    const value = (src as Record<string, unknown>)[k];
-    if (plain.includes(k)) {
-      out[k] = value;
-      continue;
-    }
-    Object.defineProperty(out, k, {
-      enumerable: true,
-      configurable: true,
-      get(): unknown {
-        reads.set(prefix + k, value);
-        // From now on a plain data property: later reads are ordinary loads.
-        Object.defineProperty(out, k, { value, enumerable: true, configurable: false, writable: false });
-        return value;
-      },
+function descriptors(keys: readonly string[], plain: readonly string[]): PropertyDescriptorMap {
+  const id = `${keys.join(',')}|${plain.join(',')}`;
+  let d = GETTERS.get(id);
+  if (d === undefined) {
+    d = {};
+    keys.forEach((k, i) => {
+      if (plain.includes(k)) return;
+      const bit = 1 << i;
+      d![k] = {
+        enumerable: true,
+        configurable: false,
+        get(this: { m: number; s: Record<string, unknown> }): unknown {
+          this.m |= bit;
+          return this.s[k];
+        },
+      };
     });
+    GETTERS.set(id, d);
   }
-  return out as T;
+  return d;
+}
+
+interface Recording {
+  readonly object: object;
+  /** The fields read so far, with their values. */
+  reads(): [string, unknown][];
+}
+
+/** A copy of `src` whose own fields, except `plain`, record that they were read (at most 31
+ * fields: one bit each). */
+function recording<T extends object>(src: T, prefix: string, plain: readonly string[]): Recording & { readonly object: T } {
+  const keys = Object.keys(src);
+  if (keys.length > 31) throw new Error(`IMPOSSIBLE: ${keys.length} fields to record`);
+  const out = Object.create(Object.prototype, { m: { ...HIDDEN, writable: true, value: 0 }, s: { ...HIDDEN, writable: false, value: src } }) as Record<string, unknown>;
+  for (const k of keys) if (plain.includes(k)) Object.defineProperty(out, k, { enumerable: true, configurable: false, writable: false, value: (src as Record<string, unknown>)[k] });
+  Object.defineProperties(out, descriptors(keys, plain));
+  return {
+    object: out as T,
+    reads: () => {
+      const m = out.m as number;
+      const r: [string, unknown][] = [];
+      keys.forEach((k, i) => {
+        if ((m & (1 << i)) !== 0) r.push([prefix + k, (src as Record<string, unknown>)[k]]);
+      });
+      return r;
+    },
+  };
 }
 
 /** Structural equality for the plain data a Platform/Variant field holds (strings, numbers,
@@ -104,9 +132,10 @@ export class PartMemo<R> {
         }
       }
     } else this.byShape.set(key, (list = []));
-    const reads: Reads = new Map();
-    const result = run(recording(p, reads, 'p.', ['devices']), recording(v, reads, 'v.', []));
-    list.push({ reads: [...reads], result });
+    const rp = recording(p, 'p.', ['devices']);
+    const rv = recording(v, 'v.', []);
+    const result = run(rp.object, rv.object);
+    list.push({ reads: [...rp.reads(), ...rv.reads()], result });
     this.stats.misses++;
     return result;
   }
