@@ -74,26 +74,27 @@ function recording<T extends object>(src: T, prefix: string, plain: readonly str
   };
 }
 
-/** Structural equality for the plain data a Platform/Variant field holds (strings, numbers,
- * booleans, null, bigint, and plain objects/arrays of them: cmdline, features). */
-function same(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) if (!Object.hasOwn(b, k) || !same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  return true;
+/** A value read from a Platform/Variant field as text: equal texts ⇔ equal plain data
+ * (strings, numbers, booleans, null, bigint, plain objects/arrays of them: cmdline, features;
+ * objects built in another key order only compare unequal — a missed share, never a wrong one). */
+function canon(x: unknown): string {
+  return typeof x === 'string' ? `s${x}` : typeof x === 'object' && x !== null ? `o${JSON.stringify(x, (_k, y: unknown) => (typeof y === 'bigint' ? `${y}n` : y))}` : `${typeof x}:${String(x)}`;
 }
 
 function valueAt(p: Platform, v: Variant, field: string): unknown {
   return field.startsWith('v.') ? (v as unknown as Record<string, unknown>)[field.slice(2)] : (p as unknown as Record<string, unknown>)[field.slice(2)];
 }
 
-interface Entry<R> {
-  readonly reads: readonly (readonly [string, unknown])[];
-  readonly result: R;
+/** Earlier runs that read the same set of fields, by the values they read. */
+interface ReadSet<R> {
+  readonly fields: readonly string[];
+  readonly byValues: Map<string, R>;
+}
+
+function valuesKey(p: Platform, v: Variant, fields: readonly string[]): string {
+  let k = '';
+  for (const f of fields) k += canon(valueAt(p, v, f)) + '\u0000';
+  return k;
 }
 
 export interface MemoStats {
@@ -108,7 +109,7 @@ export class PartMemo<R> {
   readonly stats: MemoStats = { misses: 0, hits: 0 };
   private readonly objIds = new WeakMap<object, number>();
   private nextId = 0;
-  private readonly byShape = new Map<string, Entry<R>[]>();
+  private readonly byShape = new Map<string, ReadSet<R>[]>();
 
   private idOf(o: object): number {
     let id = this.objIds.get(o);
@@ -123,19 +124,23 @@ export class PartMemo<R> {
     // The field names are part of the shape: a field absent here but present there (an
     // optional one) is read as undefined without being recorded.
     const key = `${p.devices.map((d) => this.idOf(d)).join(',')};${Object.keys(p).join(',')};${Object.keys(v).join(',')};${shape}`;
-    let list = this.byShape.get(key);
-    if (list !== undefined) {
-      for (const e of list) {
-        if (e.reads.every(([f, val]) => same(valueAt(p, v, f), val))) {
+    let sets = this.byShape.get(key);
+    if (sets !== undefined) {
+      for (const rs of sets) {
+        const hit = rs.byValues.get(valuesKey(p, v, rs.fields));
+        if (hit !== undefined) {
           this.stats.hits++;
-          return e.result;
+          return hit;
         }
       }
-    } else this.byShape.set(key, (list = []));
+    } else this.byShape.set(key, (sets = []));
     const rp = recording(p, 'p.', ['devices']);
     const rv = recording(v, 'v.', []);
     const result = run(rp.object, rv.object);
-    list.push({ reads: [...rp.reads(), ...rv.reads()], result });
+    const fields = [...rp.reads(), ...rv.reads()].map(([f]) => f);
+    let rs = sets.find((x) => x.fields.length === fields.length && x.fields.every((f, i) => f === fields[i]));
+    if (rs === undefined) sets.push((rs = { fields, byValues: new Map() }));
+    rs.byValues.set(valuesKey(p, v, fields), result);
     this.stats.misses++;
     return result;
   }
