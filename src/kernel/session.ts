@@ -15,11 +15,11 @@
 // devKey/groupKey texts, the same equality the explorer's state keys use).
 import type { Platform } from './platform.js';
 import { applyEvent } from './model.js';
-import { observeDevice } from './observe.js';
+import { observe, observeDevice } from './observe.js';
 import { platIndex } from './platform-index.js';
 import { pvecGet, pvecSetAll } from './pvec.js';
-import { devCode, grpCode, type DevState, type GroupState, type KState } from './state.js';
-import { newTx, type Tx } from './tx.js';
+import { devCode, grpCode, initialState, type DevState, type GroupState, type KState } from './state.js';
+import { commit, newTx, type Tx } from './tx.js';
 import type { DeviceObs, KEvent, KReturn, Observation, StepResult, TraceEntry } from './types.js';
 import type { Variant } from './variants.js';
 
@@ -95,7 +95,32 @@ function eventKey(e: KEvent): string {
   return JSON.stringify(Object.entries(e).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** The plain model behind the same interface: used when the state has parts this memo does
+ * not know how to replay (below). */
+function plainSession(p: Platform, v: Variant): ModelSession<KState> {
+  const stats: SessionStats = { stepRuns: 0, stepReused: 0, observeRuns: 0, observeReused: 0 };
+  return {
+    stats,
+    step(s, e) {
+      stats.stepRuns++;
+      const tx = newTx(p, v, s);
+      const ret = applyEvent(tx, e);
+      return { state: commit(tx), trace: tx.trace, ret };
+    },
+    observe(s) {
+      stats.observeRuns++;
+      return observe(p, v, s);
+    },
+  };
+}
+
+/** The KState components an outcome replays (devWrites, grpWrites). A state type grown by
+ * another component (a new per-port vector, say) turns the memo off rather than dropping its
+ * writes: extend StepOutcome, valuesAt and the Tx read log first. */
+const KNOWN_PARTS = 'devs,groups';
+
 export function kernelSession(p: Platform, v: Variant): ModelSession<KState> {
+  if (Object.keys(initialState(p)).join(',') !== KNOWN_PARTS) return plainSession(p, v);
   const ix = platIndex(p);
   const steps = new Map<string, Sig<StepOutcome>[]>();
   const obs: Sig<DeviceObs>[][] = ix.devs.map(() => []);
