@@ -23,8 +23,9 @@ export interface CheckOptions {
   /** Also split root ports from their subtrees where only probe order couples them
    * (default true; needs `reduce`). */
   readonly splitPorts?: boolean;
-  /** Use the model's memoising session for step/observe when it has one (default true;
-   * kernel/session.ts — the same results, computed once per distinct local situation). */
+  /** Use the model's memoising session for step/observe when it has one (kernel/session.ts —
+   * the same results, computed once per distinct local situation). Default: for parts of
+   * SESSION_FROM_DEVICES devices or more. */
   readonly session?: boolean;
   /** Share part explorations with earlier cells (matrix runs; ./part-memo.ts). */
   readonly memo?: PartMemo<PartResult>;
@@ -41,6 +42,8 @@ export interface PartResult {
 }
 
 const OBS_CACHE = 300_000;
+/** Parts from this many devices use the model's step/observe memo by default. */
+export const SESSION_FROM_DEVICES = 4;
 
 /** A model that offers a memoising step/observe for one (platform, variant): kernel/session.ts. */
 type WithSession<S> = KernelModel<S> & {
@@ -62,7 +65,10 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<s
   // Observations by state id, so a transition's before/after are observed once per state
   // (the model's observe is the main cost); past OBS_CACHE states, recomputed instead.
   const cache: Observation[] = [];
-  const sess = o.session === false ? undefined : (model as WithSession<S>).session?.(p, v);
+  // The memo pays where events repeat in many states of other devices: parts of a few devices
+  // (the reduced matrix: 1–3) explore too few states for its bookkeeping to pay back.
+  const useSession = o.session ?? p.devices.length >= SESSION_FROM_DEVICES;
+  const sess = useSession ? (model as WithSession<S>).session?.(p, v) : undefined;
   const observeS = sess === undefined ? (s: S) => model.observe(p, v, s) : (s: S) => sess.observe(s);
   const stepS = sess === undefined ? (s: S, e: KEvent) => model.step(p, v, s, e) : (s: S, e: KEvent) => sess.step(s, e);
   const obsOf = (s: S, id: number): Observation => {
