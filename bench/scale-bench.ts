@@ -48,7 +48,7 @@ for (const n of sizes) {
     const cpu = process.cpuUsage(c0);
     const states = res.reduce((a, c) => a + c.stats.states, 0);
     const transitions = res.reduce((a, c) => a + c.stats.transitions, 0);
-    // CPU of this thread only (workers' CPU is not in process.cpuUsage of a worker-less count)
+    // process.cpuUsage: the whole process, worker threads included
     console.log(`| ${p.devices.length} | ${jobs} | ${(ms / 1000).toFixed(2)} | ${((cpu.user + cpu.system) / 1e6).toFixed(2)} | ${states} | ${transitions} | ${Math.round(states / (ms / 1000))} |`);
   }
 }

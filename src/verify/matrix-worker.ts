@@ -16,8 +16,8 @@ port.on('message', (req: WorkerRequest) => {
     .then(({ model, transforms }) => {
       const reply: WorkerReply =
         req.part === undefined
-          ? { idx: req.idx, cell: runCell(model, init.base, req.cell, transforms, init.options, memo) }
-          : { idx: req.idx, part: runCellPart(model, init.base, req.cell, transforms, init.options, req.part) };
+          ? { idx: req.idx, cells: req.cells.map((c) => runCell(model, init.base, c, transforms, init.options, memo)) }
+          : { idx: req.idx, part: runCellPart(model, init.base, req.cells[0], transforms, init.options, req.part) };
       port.postMessage(reply);
     })
     .catch((e: unknown) => {

@@ -117,8 +117,14 @@ export interface WorkerInit {
 }
 /** A whole cell, or part `part` of a cell's plan (planCell is deterministic: the worker
  * recomputes the same parts). */
-export type WorkerRequest = { readonly idx: number; readonly cell: CellSpec; readonly part?: number };
-export type WorkerReply = { readonly idx: number; readonly cell?: MatrixCell; readonly part?: PartResult; readonly error?: string };
+export type WorkerRequest = { readonly idx: number; readonly cells: readonly CellSpec[]; readonly part?: number };
+export type WorkerReply = { readonly idx: number; readonly cells?: MatrixCell[]; readonly part?: PartResult; readonly error?: string };
+
+/** Cells per pool task: contiguous blocks (cells of one IOMMU together), so that each thread's
+ * part memo still finds the cells it can share with; about four blocks per thread for balance. */
+function blockSize(cells: number, jobs: number): number {
+  return Math.max(1, Math.ceil(cells / (jobs * 4)));
+}
 
 /** The check options of a cell (and the matrix run's memo). */
 function checkOptions(o: CellOptions, memo?: PartMemo<PartResult>): CheckOptions {
@@ -216,15 +222,23 @@ export async function runMatrix(base: Platform, cells: readonly CellSpec[], o: M
     });
     return out;
   }
-  return runPool<MatrixCell>(
-    cells.length,
+  const size = blockSize(cells.length, jobs);
+  const blocks: (readonly CellSpec[])[] = [];
+  for (let i = 0; i < cells.length; i += size) blocks.push(cells.slice(i, i + size));
+  let done = 0;
+  const out = await runPool<MatrixCell[]>(
+    blocks.length,
     jobs,
     { base, options: cellOpts, backendModule: o.backendModule },
-    (i) => ({ idx: i, cell: cells[i] }),
-    (i) => runCell(model, base, cells[i], transforms, cellOpts, memo),
-    (m) => m.cell,
-    (done) => o.onProgress?.(done, cells.length),
+    (i) => ({ idx: i, cells: blocks[i] }),
+    (i) => blocks[i].map((c) => runCell(model, base, c, transforms, cellOpts, memo)),
+    (m) => m.cells,
+    (b) => {
+      void b;
+      o.onProgress?.(Math.min(cells.length, (done += size)), cells.length);
+    },
   );
+  return out.flat();
 }
 
 /** One cell, its independent parts explored on `jobs` threads (`verify --jobs`). The same
@@ -243,7 +257,7 @@ export async function runCellParallel(base: Platform, c: CellSpec, o: CellOption
           plan.parts.length,
           jobs,
           { base, options: cellOpts, backendModule: o.backendModule },
-          (i) => ({ idx: i, cell: c, part: i }),
+          (i) => ({ idx: i, cells: [c], part: i }),
           (i) => explorePart(model, plan, i, v, co),
           (m) => m.part,
         );
