@@ -5,6 +5,7 @@
 // 2. The reference platform replicated K times (K × 5 independent clusters, K × 11 devices,
 //    many IOMMU groups) for one cell per IOMMU: how exploration scales with groups.
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { kernelModel } from '../src/kernel/model.js';
 import { parseVariant } from '../src/kernel/variants.js';
 import { referencePlatform } from '../src/platform/reference.js';
@@ -80,4 +81,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// run when executed, not when imported (bench/scale-bench.ts imports replicate)
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

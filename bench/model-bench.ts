@@ -25,6 +25,7 @@ import type { DeviceDesc, Platform } from '../src/kernel/platform.js';
 import { DEFAULT_FEATURES } from '../src/kernel/platform.js';
 import { ACS_ISOLATED, pciFn } from '../test/support/pcifn.js';
 import type { KEvent } from '../src/kernel/types.js';
+import { simulate } from '../src/platform/simulate.js';
 
 const VFS_PER_PF = 255;
 const DUMP = '/work/shared/data/pci-dumps/pciutils-cap-pcie-2.txt';
@@ -106,8 +107,15 @@ function runOne(n: number, configs: Configs): void {
   const o = kernelModel.observe(p, v, s);
   const obsMs = performance.now() - t1;
   const ats = Object.values(o.devices).filter((d) => d.atsEnabled).length;
+  // `dmagate run`'s fold (platform/simulate.ts: every step kept with its trace, one final
+  // observation), without the scenario file and the printing
+  const c1 = process.cpuUsage();
+  const t2 = performance.now();
+  const sim = simulate(kernelModel, { platform: p, variant: v, events });
+  const simMs = performance.now() - t2;
+  const simCpu = process.cpuUsage(c1);
   const rssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ configs: src.label, n: p.devices.length, steps: events.length, failed, indexMs: Math.round(indexMs), stepLoopMs: Math.round(ms), stepLoopCpuMs: Math.round((cpu.user + cpu.system) / 1000), stepsPerSec: Math.round(events.length / (ms / 1000)), observeAllMs: Math.round(obsMs), atsOn: ats, peakRssMb: Math.round(rssMb) }));
+  console.log(JSON.stringify({ configs: src.label, n: p.devices.length, steps: events.length, failed, indexMs: Math.round(indexMs), stepLoopMs: Math.round(ms), stepLoopCpuMs: Math.round((cpu.user + cpu.system) / 1000), stepsPerSec: Math.round(events.length / (ms / 1000)), observeAllMs: Math.round(obsMs), simulateMs: Math.round(simMs), simulateCpuMs: Math.round((simCpu.user + simCpu.system) / 1000), simulateOk: sim.ok, atsOn: ats, peakRssMb: Math.round(rssMb) }));
 }
 
 const arg = (name: string): string | undefined => {

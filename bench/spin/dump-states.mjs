@@ -1,10 +1,11 @@
 // Debug helper for bench/spin (not part of the bench): prints every state dmagate's model reaches
-// from boot on a scenario, unreduced, one canonical key (src/kernel/state.ts stateKey) per line,
+// from boot on a scenario, unreduced, one canonical key (src/kernel/state.ts stateKeyText) per line,
 // plus the per-event transition list with --edges. Used to match the Promela model state for state.
 //   npm run build && node bench/spin/dump-states.mjs bench/spin/legacy-fpga.yaml [--edges]
 import { loadScenarioFile } from '../../dist/platform/scenario.js';
 import { kernelModel as m } from '../../dist/kernel/model.js';
 import { formatEvent } from '../../dist/kernel/types.js';
+import { stateKeyText } from '../../dist/kernel/state.js';
 
 const [file, ...flags] = process.argv.slice(2);
 const r = loadScenarioFile(file);
@@ -25,6 +26,6 @@ for (let h = 0; h < q.length; h++) {
     edges.push(`${seen.get(m.key(s))} --${formatEvent(e)}${t.ret.ok ? '' : ' -' + t.ret.errno}--> ${seen.get(k)}`);
   }
 }
-for (const [k, id] of seen) console.log(`${id}\t${k}`);
+for (const [id, st] of q.entries()) console.log(`${id}\t${stateKeyText(st)}`);
 if (flags.includes('--edges')) for (const e of edges) console.log(e);
 console.log(`# states ${seen.size} transitions ${transitions}`);

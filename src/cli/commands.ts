@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
 /** Registers the command named first in argv, or every command (for --help, `help X`,
  * and unknown commands, so commander's own messages stay complete). */
 export async function registerCommands(program: Command, setExit: SetExit, argv: readonly string[]): Promise<void> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return; // prints the version only: no command code
   const first = argv.find((a) => !a.startsWith('-'));
   const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
   for (const mod of await Promise.all(names.map((n) => COMMANDS[n]()))) mod.register(program, setExit);

@@ -3,7 +3,7 @@
 // state; checks the scenario's `expect:` (exit 1 when one fails). Format: docs/scenario.md.
 import type { Command } from 'commander';
 import { formatEvent, parseEvent } from '../kernel/types.js';
-import type { DeviceObs, KEvent, KernelModel } from '../kernel/types.js';
+import type { DeviceObs, KEvent, KernelModel, Observation } from '../kernel/types.js';
 import { parseVariant } from '../kernel/variants.js';
 import { formatError } from '../platform/errors.js';
 import { referenceScenario } from '../platform/reference.js';
@@ -291,10 +291,10 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
     return { code: EXIT_BAD_INPUT, stdout: '', stderr: refused.map((w) => `dmagate run: ${termSafe(w)} (--force runs it anyway)\n`).join('') };
   }
   const warnings = refused.map((w) => `dmagate run: warning: ${termSafe(w)}; run anyway (--force)\n`).join('');
-  const result = simulate(model, sc);
+  const result = simulate(model, sc, { observeEvery: cex !== undefined });
   let replayed: ReplayInfo | undefined;
   if (cex !== undefined) {
-    replayed = { counterexample: cex, reproduction: checkReproduction(model, sc.platform, sc.variant, cex.invariant, sc.events, result.steps, result.observations) };
+    replayed = { counterexample: cex, reproduction: checkReproduction(model, sc.platform, sc.variant, cex.invariant, sc.events, result.steps, result.steps.map((_, i) => result.observedAfter.get(i) as Observation)) };
   }
   const stdout = opts.json ? JSON.stringify(runJson(p.prepared, result, replayed), null, 2) + '\n' : formatRun(p.prepared, result) + (replayed ? '\n' + replayText(replayed) : '');
   const found = !result.ok || replayed?.reproduction.reproduced === true;

@@ -8,7 +8,7 @@ import { IOMMU_IDS } from '../kernel/platform.js';
 import { loadBackend } from '../verify/backend.js';
 import { DEFAULT_MAX_STATES, defaultMaxMemoryMiB } from '../verify/bounds.js';
 import { explain } from '../verify/explain.js';
-import { bdfLookup, jsonCell, runCell } from '../verify/matrix.js';
+import { bdfLookup, defaultVerifyJobs, jsonCell, runCellParallel, VERIFY_THREADS_FROM_DEVICES } from '../verify/matrix.js';
 import type { CellSpec } from '../verify/matrix.js';
 import { mermaidDocument, replay, traceText } from '../verify/counterexample.js';
 import { invariantCode } from '../verify/invariant-codes.js';
@@ -46,6 +46,7 @@ interface VerifyOpts {
   failOn: string;
   reduce?: boolean;
   splitPorts?: boolean;
+  jobs?: string;
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -68,6 +69,7 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--fail-on <level>', VERDICT_FAIL_ON_HELP, 'violated')
     .option('--no-reduce', 'explore the whole product instead of independent device clusters')
     .option('--no-split-ports', 'keep root ports with their subtrees (cluster reduction only)')
+    .option('--jobs <n>', `worker threads, this one included, exploring independent parts in parallel (default: the cores from ${VERIFY_THREADS_FROM_DEVICES} devices on, else 1 = in-process)`)
     .addHelpText(
       'after',
       [
@@ -109,6 +111,7 @@ export function register(program: Command, setExit: SetExit): void {
         const maxStates = parseCount('--max-states', o.maxStates);
         const maxDepth = parseCount('--max-depth', o.maxDepth);
         const maxMemoryMiB = parseCount('--max-memory', o.maxMemory);
+        const jobs = parseCount('--jobs', o.jobs);
         const iommuArg = o.iommu === undefined ? undefined : parseIommu(o.iommu);
         const variantArg = o.variant === undefined ? undefined : parseVariant(o.variant);
         const base = await basePlatform(file);
@@ -121,7 +124,7 @@ export function register(program: Command, setExit: SetExit): void {
           variant: variant.id,
         };
         const progress = statesProgress(process.stderr);
-        const cell = runCell(b.model, base.platform, spec, b.transforms, { invariants, maxStates, maxDepth, maxMemoryMiB, reduce: o.reduce, splitPorts: o.splitPorts, onStates: progress?.onStates });
+        const cell = await runCellParallel(base.platform, spec, { invariants, maxStates, maxDepth, maxMemoryMiB, reduce: o.reduce, splitPorts: o.splitPorts, onStates: progress?.onStates, jobs: jobs ?? defaultVerifyJobs(base.platform.devices.length) });
         progress?.done();
         if (failsOn(failOn, Object.values(cell.results))) setExit(EXIT_FOUND);
         if (format === 'json') {

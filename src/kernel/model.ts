@@ -35,6 +35,7 @@ import type { Variant } from './variants.js';
 import { guestEats, vfioAttach, vfioBind, vfioClaim, vfioDetach, vfioSetIommu } from './vfio/vfio.js';
 import { iommuGroupStoreType } from './iommu/group-type.js';
 import { pciResetFunction } from './iommu/reset.js';
+import { kernelSession, type ModelSession } from './session.js';
 
 function needPresent(tx: Tx, name: string): KReturn {
   return dev(tx, name).present ? OK : fail('ENODEV', `${name} is not present`);
@@ -87,20 +88,28 @@ function apply(tx: Tx, e: KEvent): KReturn {
   }
 }
 
-export function step(p: Platform, v: Variant, s: KState, e: KEvent): StepResult<KState> {
-  const tx = newTx(p, v, s);
-  if (lookup(tx, e.dev) === undefined) return { state: s, trace: [], ret: fail('ENODEV', `no device "${e.dev}" on this platform`) };
+/** The event's effect inside `tx` (its changes collect in the dirty maps; `commit` makes the state). */
+export function applyEvent(tx: Tx, e: KEvent): KReturn {
+  if (lookup(tx, e.dev) === undefined) return fail('ENODEV', `no device "${e.dev}" on this platform`);
   const ret = apply(tx, e);
   if (!ret.ok) log(tx, e.kind, e.dev, 'ret', `-${ret.errno}: ${ret.why}`);
+  return ret;
+}
+
+export function step(p: Platform, v: Variant, s: KState, e: KEvent): StepResult<KState> {
+  const tx = newTx(p, v, s);
+  const ret = applyEvent(tx, e);
   // a refused event keeps what the kernel keeps: our functions refuse before they change state,
   // except where the kernel itself keeps partial effects (a VFIO claim before a failed attach)
   return { state: commit(tx), trace: tx.trace, ret };
 }
 
-export const kernelModel: KernelModel<KState> = {
+export const kernelModel: KernelModel<KState> & { session(p: Platform, v: Variant): ModelSession<KState> } = {
   init: (p: Platform, _v: Variant) => initialState(p),
   enabled: enabledEvents,
   step,
   observe,
   key: stateKey,
+  /** The explorer's memoising step/observe for one (p, v) (session.ts): same results. */
+  session: kernelSession,
 };

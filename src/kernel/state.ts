@@ -96,7 +96,8 @@ export function initialState(p: Platform): KState {
 
 const b = (x: boolean): string => (x ? '1' : '0');
 
-function devKey(d: DevState): string {
+/** One device's state as text: every field, in a fixed order (the canonical form). */
+export function devKey(d: DevState): string {
   if (!d.present) return '-';
   const c = d.pci;
   const m = d.mmu;
@@ -109,11 +110,77 @@ function devKey(d: DevState): string {
   ].join(':');
 }
 
-function groupKey(g: GroupState): string {
+export function groupKey(g: GroupState): string {
   return `${g.domain ?? '-'}/${g.defaultDomain ?? '-'}/${g.ownerCnt}/${g.owner ?? '-'}`;
 }
 
-/** Canonical: devices and groups in platform index order (fixed per Platform). */
-export function stateKey(s: KState): string {
+/** The readable canonical key (devices, then groups, in platform index order): for dumps and
+ * debugging (bench/spin/dump-states.mjs). Equal texts ⇔ equal states, as for stateKey. */
+export function stateKeyText(s: KState): string {
   return pvecToArray(s.devs).map(devKey).join('|') + '#' + pvecToArray(s.groups).map(groupKey).join('|');
+}
+
+// ---- packed keys (docs/performance.md "Keys") ----
+// stateKey is the explorer's hottest function when it builds the text above for every
+// successor. Instead each distinct device (group) state text is interned once to a small
+// number, remembered on the DevState (GroupState) object itself under a non-enumerable symbol
+// (invisible to JSON, spreads and deepStrictEqual; a WeakMap of millions of entries costs more
+// in GC than it saves) — states share unchanged entries structurally (pvec.ts), so a successor
+// mostly re-reads codes already computed — and the key is those numbers as UTF-16 code units:
+// one unit below 0x8000, else two (0x8000 | high 15 bits, low 15 bits), a prefix-free code, so
+// equal keys ⇔ equal code sequences ⇔ equal texts. The devices-then-groups split needs no
+// separator: their counts are fixed per Platform.
+
+const CODE: unique symbol = Symbol('dmagate.stateCode');
+type Coded = { [CODE]?: number };
+const devCodes = new Map<string, number>();
+const grpCodes = new Map<string, number>();
+/** Frozen (non-extensible) entries cannot carry a code: looked up by identity instead. */
+const frozenCodes = new WeakMap<object, number>();
+
+function remember(o: object, c: number): number {
+  if (Object.isExtensible(o)) Object.defineProperty(o, CODE, { value: c, enumerable: false });
+  else frozenCodes.set(o, c);
+  return c;
+}
+
+/** The interned code of a device state: equal codes ⇔ equal devKey texts. */
+export function devCode(d: DevState): number {
+  const c = (d as Coded)[CODE];
+  if (c !== undefined) return c;
+  const f = frozenCodes.get(d);
+  if (f !== undefined) return f;
+  const t = devKey(d);
+  let n = devCodes.get(t);
+  if (n === undefined) devCodes.set(t, (n = devCodes.size));
+  return remember(d, n);
+}
+
+/** The interned code of a group state: equal codes ⇔ equal groupKey texts. */
+export function grpCode(g: GroupState): number {
+  const c = (g as Coded)[CODE];
+  if (c !== undefined) return c;
+  const f = frozenCodes.get(g);
+  if (f !== undefined) return f;
+  const t = groupKey(g);
+  let n = grpCodes.get(t);
+  if (n === undefined) grpCodes.set(t, (n = grpCodes.size));
+  return remember(g, n);
+}
+
+function units(c: number): string {
+  return c < 0x8000 ? String.fromCharCode(c) : String.fromCharCode(0x8000 | (c >>> 15), c & 0x7fff);
+}
+
+function vecKey(node: readonly unknown[], depth: number, code: (x: never) => number): string {
+  let t = '';
+  if (depth === 0) for (let i = 0; i < node.length; i++) t += units(code(node[i] as never));
+  else for (let i = 0; i < node.length; i++) t += vecKey(node[i] as readonly unknown[], depth - 1, code);
+  return t;
+}
+
+/** Canonical and compact: equal keys ⇔ equal states (of one Platform: devices and groups in
+ * platform index order). Not for display: see stateKeyText. */
+export function stateKey(s: KState): string {
+  return vecKey(s.devs.root, s.devs.depth, devCode) + vecKey(s.groups.root, s.groups.depth, grpCode);
 }

@@ -23,10 +23,15 @@ export interface Tx {
    * times (a lookup cache within this Tx; the index itself is immutable). */
   lastName: string | undefined;
   lastInfo: DevInfo | undefined;
+  /** When not null, every read of the base state (a device / group index not yet written in
+   * this Tx) is appended here: the explorer's step and observe memo (session.ts) relies on
+   * every state read going through devAt/grpAt — read `tx.base` nowhere else. */
+  devReads: number[] | null;
+  grpReads: number[] | null;
 }
 
 export function newTx(p: Platform, v: Variant, s: KState): Tx {
-  return { p, v, ix: platIndex(p), prof: profileOf(v), base: s, devDirty: new Map(), grpDirty: new Map(), trace: [], lastName: undefined, lastInfo: undefined };
+  return { p, v, ix: platIndex(p), prof: profileOf(v), base: s, devDirty: new Map(), grpDirty: new Map(), trace: [], lastName: undefined, lastInfo: undefined, devReads: null, grpReads: null };
 }
 
 export const OK: KReturn = { ok: true };
@@ -54,7 +59,10 @@ export function ginfo(tx: Tx, name: string): GroupInfo {
   return tx.ix.groups[info(tx, name).group];
 }
 export function devAt(tx: Tx, i: number): DevState {
-  return tx.devDirty.get(i) ?? pvecGet(tx.base.devs, i);
+  const x = tx.devDirty.get(i);
+  if (x !== undefined) return x;
+  if (tx.devReads !== null) tx.devReads.push(i);
+  return pvecGet(tx.base.devs, i);
 }
 export function dev(tx: Tx, name: string): DevState {
   return devAt(tx, info(tx, name).i);
@@ -84,7 +92,10 @@ function patchDev(d: DevState, p: Partial<DevState>): DevState {
   };
 }
 export function grpAt(tx: Tx, g: number): GroupState {
-  return tx.grpDirty.get(g) ?? pvecGet(tx.base.groups, g);
+  const x = tx.grpDirty.get(g);
+  if (x !== undefined) return x;
+  if (tx.grpReads !== null) tx.grpReads.push(g);
+  return pvecGet(tx.base.groups, g);
 }
 export function grp(tx: Tx, name: string): GroupState {
   return grpAt(tx, info(tx, name).group);

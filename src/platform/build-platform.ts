@@ -238,6 +238,8 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
   });
 
   // References: by name, to a device listed earlier (parents and PFs) or anywhere (aliases).
+  const builtByName = new Map<string, DeviceDesc>();
+  for (const x of out) if (!builtByName.has(x.name)) builtByName.set(x.name, x);
   devs.forEach((d, i) => {
     if (!isRec(d)) return;
     const at = (k: string) => ['platform', 'devices', i, k];
@@ -261,7 +263,7 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
     const pj = ref('parent', true);
     const fj = ref('physfn', true);
     ref('dmaAliasOf', false);
-    const desc = (j: number) => out.find((x) => x.name === str((devs[j] as Rec).name));
+    const desc = (j: number) => builtByName.get(str((devs[j] as Rec).name) ?? ''); // a Map: a search per device made loading quadratic
     if (pj !== undefined) {
       const pd = desc(pj);
       if (pd && pd.config.header && pd.config.header.headerType !== 1) {

@@ -25,8 +25,9 @@ export interface ExpectationResult {
 
 export interface SimResult {
   readonly steps: readonly StepRecord[];
-  /** After every event (index i: after events[i]). */
-  readonly observations: readonly Observation[];
+  /** After the events an `expect.after` entry names (key i: after events[i]). Only those:
+   * observing every device after every event made `run` quadratic (docs/performance.md). */
+  readonly observedAfter: ReadonlyMap<number, Observation>;
   /** After the last event (the boot state when there are none). */
   readonly final: Observation;
   readonly expectations: readonly ExpectationResult[];
@@ -55,18 +56,20 @@ function checkDevices(want: DevicesExpect, obs: Observation, when: string, out: 
   }
 }
 
-export function simulate<S>(model: KernelModel<S>, sim: Simulation): SimResult {
+/** `observeEvery`: also observe after every event (run --trace replays need each step's view). */
+export function simulate<S>(model: KernelModel<S>, sim: Simulation, opts: { readonly observeEvery?: boolean } = {}): SimResult {
   const { platform: p, variant: v } = sim;
   let s = model.init(p, v);
   const steps: StepRecord[] = [];
-  const observations: Observation[] = [];
+  const observedAfter = new Map<number, Observation>();
+  const wanted = new Set((sim.expect?.after ?? []).map((a) => a.event));
   sim.events.forEach((e, index) => {
     const r = model.step(p, v, s, e);
     s = r.state;
     steps.push({ index, event: formatEvent(e), ret: r.ret, trace: r.trace });
-    observations.push(model.observe(p, v, s));
+    if (opts.observeEvery === true || wanted.has(index)) observedAfter.set(index, model.observe(p, v, s));
   });
-  const final = observations.length > 0 ? observations[observations.length - 1] : model.observe(p, v, s);
+  const final = model.observe(p, v, s);
 
   const expectations: ExpectationResult[] = [];
   const x = sim.expect;
@@ -77,8 +80,8 @@ export function simulate<S>(model: KernelModel<S>, sim: Simulation): SimResult {
       const ok = r.ok ? st.ret.ok : !st.ret.ok && (r.errno === undefined || st.ret.errno === r.errno);
       expectations.push({ what: `events[${r.event}] ${st.event} returns`, expected, actual: retText(st.ret), ok });
     }
-    for (const a of x.after) checkDevices(a.devices, observations[a.event], `after events[${a.event}] ${steps[a.event].event}`, expectations);
+    for (const a of x.after) checkDevices(a.devices, observedAfter.get(a.event) as Observation, `after events[${a.event}] ${steps[a.event].event}`, expectations);
     checkDevices(x.devices, final, 'at end', expectations);
   }
-  return { steps, observations, final, expectations, ok: expectations.every((e) => e.ok) };
+  return { steps, observedAfter, final, expectations, ok: expectations.every((e) => e.ok) };
 }

@@ -1,17 +1,27 @@
 // Structural validation of a scenario against its JSON Schema (ajv, all errors), turned into
 // ScenarioErrors with key paths: `devices[3].driver.dmaMode: must be one of normal, ...`.
 
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import type { KeyPath, ScenarioError, ScenarioErrorCode } from './errors.js';
+import { bundledPath } from './package-root.js';
 import { scenarioSchema } from './schema.js';
 
 let compiled: ValidateFunction | undefined;
+const load = createRequire(import.meta.url);
 
+/** The schema's validator. From dist/ (and the bundle): the one scripts/build-fast.mjs generated
+ * with Ajv's standalone code from the same build's schema (no compile at start-up, Ajv itself
+ * not loaded). From src/ (tsx: tests, development) — where the generated file could be stale
+ * — Ajv compiles the schema, with the same options. */
 function validator(): ValidateFunction {
+  if (compiled !== undefined) return compiled;
+  const generated = bundledPath('dist', 'platform', 'scenario-validator.cjs');
+  if (!import.meta.url.endsWith('.ts') && existsSync(generated)) return (compiled = load(generated) as ValidateFunction);
   // strict: false — the schema uses union types (integer|string) with numeric keywords on purpose.
-  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile(scenarioSchema);
-  return compiled;
+  const { Ajv } = load('ajv') as { Ajv: typeof AjvClass };
+  return (compiled = new Ajv({ allErrors: true, verbose: true, strict: false }).compile(scenarioSchema));
 }
 
 function pointerToPath(ptr: string): (string | number)[] {

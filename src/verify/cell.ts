@@ -9,6 +9,8 @@ import { parseVariant } from '../kernel/variants.js';
 import type { IommuId, Platform } from '../kernel/platform.js';
 import type { PlatformTransforms } from './backend.js'; // type only: erased, backend's node:fs never loads
 import { checkCell } from './check.js';
+import type { CheckOptions, PartResult } from './check.js';
+import type { PartMemo } from './part-memo.js';
 import { explain } from './explain.js';
 import { formatBdf, parseBdf } from '../pci/bdf.js';
 import { selectInvariants } from './invariants/index.js';
@@ -50,9 +52,15 @@ export function cellPlatform(base: Platform, c: CellSpec, tr: PlatformTransforms
   return tr.withIommu(tr.withPassthrough(tr.withCcGuest(base, c.ccGuest), c.passthrough), c.iommu);
 }
 
-export function runCell<S>(model: KernelModel<S>, base: Platform, c: CellSpec, tr: PlatformTransforms, o: CellOptions): MatrixCell {
+/** The check options of a cell (and a matrix run's memo of part explorations). */
+export function checkOptions(o: CellOptions, memo?: PartMemo<PartResult>): CheckOptions {
   const { invariants } = selectInvariants(o.invariants);
-  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, maxMemoryMiB: o.maxMemoryMiB, reduce: o.reduce, splitPorts: o.splitPorts, onStates: o.onStates });
+  return { invariants, maxStates: o.maxStates, maxDepth: o.maxDepth, maxMemoryMiB: o.maxMemoryMiB, reduce: o.reduce, splitPorts: o.splitPorts, onStates: o.onStates, memo };
+}
+
+/** One cell. `memo`: share part explorations with the cells run before it (one per run or worker). */
+export function runCell<S>(model: KernelModel<S>, base: Platform, c: CellSpec, tr: PlatformTransforms, o: CellOptions, memo?: PartMemo<PartResult>): MatrixCell {
+  const r = checkCell(model, cellPlatform(base, c, tr), parseVariant(c.variant), checkOptions(o, memo));
   return { ...c, stats: r.stats, results: r.results };
 }
 

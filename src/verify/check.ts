@@ -13,6 +13,7 @@ import { makeCtx } from './types.js';
 import { INVARIANTS } from './invariants/index.js';
 import { clusters, restrict, splitPorts } from './reduce.js';
 import type { Part } from './reduce.js';
+import type { PartMemo } from './part-memo.js';
 
 export interface CheckOptions {
   readonly invariants?: readonly Invariant[];
@@ -28,10 +29,16 @@ export interface CheckOptions {
   readonly splitPorts?: boolean;
   /** Called as states are discovered (every 1024th, per explored part): for a progress line. */
   readonly onStates?: (states: number, depth: number) => void;
+  /** Use the model's memoising session for step/observe when it has one (kernel/session.ts —
+   * the same results, computed once per distinct local situation). Default: for parts of
+   * SESSION_FROM_DEVICES devices or more. */
+  readonly session?: boolean;
+  /** Share part explorations with earlier cells (matrix runs; ./part-memo.ts). */
+  readonly memo?: PartMemo<PartResult>;
 }
 
 /** What one exploration found, per invariant: premise reached, first violation. */
-interface PartResult {
+export interface PartResult {
   premise: Set<string>;
   violation: Map<string, { trace: KEvent[]; detail: string; device?: DevFacts }>;
   states: number;
@@ -41,6 +48,13 @@ interface PartResult {
 }
 
 const OBS_CACHE = 300_000;
+/** Parts from this many devices use the model's step/observe memo by default. */
+export const SESSION_FROM_DEVICES = 4;
+
+/** A model that offers a memoising step/observe for one (platform, variant): kernel/session.ts. */
+type WithSession<S> = KernelModel<S> & {
+  session?(p: Platform, v: Variant): { step(s: S, e: KEvent): StepResult<S>; observe(s: S): Observation };
+};
 
 function facts(obs: Observation, name: string | undefined): DevFacts | undefined {
   const d = name === undefined ? undefined : obs.devices[name];
@@ -48,9 +62,7 @@ function facts(obs: Observation, name: string | undefined): DevFacts | undefined
   return { name: d.name, isBridge: d.isBridge, requireDirect: d.requireDirect, untrusted: d.untrusted, cxlCache: d.cxlCache };
 }
 
-function exploreOne<S>(model: KernelModel<S>, part: Part, v: Variant, invs: readonly Invariant[], o: CheckOptions): PartResult {
-  const p = part.platform;
-  const frozen = part.frozen;
+function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<string>, v: Variant, invs: readonly Invariant[], o: CheckOptions): PartResult {
   const ctx = makeCtx(p, v);
   const stateInvs = invs.filter((i) => i.kind === 'state');
   const transInvs = invs.filter((i) => i.kind === 'transition');
@@ -59,10 +71,16 @@ function exploreOne<S>(model: KernelModel<S>, part: Part, v: Variant, invs: read
   // Observations by state id, so a transition's before/after are observed once per state
   // (the model's observe is the main cost); past OBS_CACHE states, recomputed instead.
   const cache: Observation[] = [];
+  // The memo pays where events repeat in many states of other devices: parts of a few devices
+  // (the reduced matrix: 1–3) explore too few states for its bookkeeping to pay back.
+  const useSession = o.session ?? p.devices.length >= SESSION_FROM_DEVICES;
+  const sess = useSession ? (model as WithSession<S>).session?.(p, v) : undefined;
+  const observeS = sess === undefined ? (s: S) => model.observe(p, v, s) : (s: S) => sess.observe(s);
+  const stepS = sess === undefined ? (s: S, e: KEvent) => model.step(p, v, s, e) : (s: S, e: KEvent) => sess.step(s, e);
   const obsOf = (s: S, id: number): Observation => {
     const hit = cache[id];
     if (hit !== undefined) return hit;
-    const o = model.observe(p, v, s);
+    const o = observeS(s);
     if (id < OBS_CACHE) cache[id] = o;
     return o;
   };
@@ -77,7 +95,7 @@ function exploreOne<S>(model: KernelModel<S>, part: Part, v: Variant, invs: read
     {
       init: model.init(p, v),
       enabled: frozen.size === 0 ? (s) => model.enabled(p, v, s) : (s) => model.enabled(p, v, s).filter((e) => e.kind === 'probe' || !frozen.has(e.dev)),
-      step: (s, e) => model.step(p, v, s, e),
+      step: stepS,
       key: (s) => model.key(s),
     },
     { maxStates: o.maxStates ?? DEFAULT_MAX_STATES, maxDepth: o.maxDepth, maxHeapBytes: (o.maxMemoryMiB ?? defaultMaxMemoryMiB()) * 1024 * 1024 },
@@ -108,8 +126,19 @@ function exploreOne<S>(model: KernelModel<S>, part: Part, v: Variant, invs: read
   return { premise, violation, states: ex.stats.states, transitions: ex.stats.transitions, depth: ex.stats.depth, boundHit: ex.stats.boundHit };
 }
 
-/** Verdicts for every invariant (n/a ones included) on one (platform, variant). */
-export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: CheckOptions = {}): CellResult {
+/** What one cell explores: the applicable invariants and the independent parts. */
+export interface CellPlan {
+  readonly t0: number;
+  readonly all: readonly Invariant[];
+  /** The n/a verdicts, filled in by finishCell with the rest. */
+  readonly results: Record<string, InvariantResult>;
+  readonly live: readonly Invariant[];
+  readonly parts: readonly Part[];
+  /** The bounds the parts are explored under (for an inconclusive verdict's `why`). */
+  readonly bounds: { readonly maxStates?: number; readonly maxDepth?: number; readonly maxMemoryMiB?: number };
+}
+
+export function planCell(p: Platform, v: Variant, o: CheckOptions = {}): CellPlan {
   const t0 = performance.now();
   const all = o.invariants ?? INVARIANTS;
   const results: Record<string, InvariantResult> = {};
@@ -123,9 +152,23 @@ export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: 
     o.reduce === false
       ? [{ platform: p, frozen: new Set() }]
       : clusters(p).flatMap((c) => (o.splitPorts === false ? [{ platform: restrict(p, c), frozen: new Set<string>() }] : splitPorts(p, c)));
+  return { t0, all, results, live, parts, bounds: { maxStates: o.maxStates, maxDepth: o.maxDepth, maxMemoryMiB: o.maxMemoryMiB } };
+}
+
+/** Explores part `i` of the plan (through the memo, when given). */
+export function explorePart<S>(model: KernelModel<S>, plan: CellPlan, i: number, v: Variant, o: CheckOptions = {}): PartResult {
+  const sub = plan.parts[i];
+  if (o.memo === undefined) return exploreOne(model, sub.platform, sub.frozen, v, plan.live, o);
+  const shape = `${[...sub.frozen].sort().join(',')};${plan.live.map((x) => x.id).join(',')};${o.maxStates ?? ''};${o.maxDepth ?? ''}`;
+  return o.memo.get(shape, sub.platform, v, (tp, tv) => exploreOne(model, tp, sub.frozen, tv, plan.live, o));
+}
+
+/** The cell's verdicts from its parts' results (in part order: equal-length violations keep the first). */
+export function finishCell(plan: CellPlan, partResults: readonly PartResult[]): CellResult {
+  const { all, live } = plan;
+  const results = { ...plan.results };
   const merged: PartResult = { premise: new Set(), violation: new Map(), states: 0, transitions: 0, depth: 0, boundHit: null };
-  for (const sub of parts) {
-    const r = exploreOne(model, sub, v, live, o);
+  for (const r of partResults) {
     for (const id of r.premise) merged.premise.add(id);
     for (const [id, viol] of r.violation) {
       const old = merged.violation.get(id);
@@ -141,7 +184,7 @@ export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: 
     const viol = merged.violation.get(inv.id);
     if (viol !== undefined) results[inv.id] = { verdict: 'violated', trace: viol.trace, detail: viol.detail, ...(viol.device ? { device: viol.device } : {}) };
     else if (merged.boundHit !== null) {
-      results[inv.id] = { verdict: 'inconclusive', why: boundWhy(merged.boundHit, o) };
+      results[inv.id] = { verdict: 'inconclusive', why: boundWhy(merged.boundHit, plan.bounds) };
     } else if (!merged.premise.has(inv.id)) results[inv.id] = { verdict: 'holds', vacuous: true };
     else results[inv.id] = { verdict: 'holds' };
   }
@@ -152,11 +195,20 @@ export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: 
     stats: {
       states: merged.states,
       transitions: merged.transitions,
-      ms: Math.round((performance.now() - t0) * 10) / 10,
+      ms: Math.round((performance.now() - plan.t0) * 10) / 10,
       depth: merged.depth,
-      clusters: parts.length,
+      clusters: plan.parts.length,
       boundHit: merged.boundHit,
     },
     results: ordered,
   };
+}
+
+/** Verdicts for every invariant (n/a ones included) on one (platform, variant). */
+export function checkCell<S>(model: KernelModel<S>, p: Platform, v: Variant, o: CheckOptions = {}): CellResult {
+  const plan = planCell(p, v, o);
+  return finishCell(
+    plan,
+    plan.parts.map((_, i) => explorePart(model, plan, i, v, o)),
+  );
 }

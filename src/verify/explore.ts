@@ -94,6 +94,8 @@ export function explore<S, E, R extends { readonly state: S }>(
       let to = ids.get(k);
       let isNew = false;
       if (to === undefined) {
+        // The one place a new state is counted against a bound (--max-states); further
+        // budgets (memory, time) belong here too.
         if (ids.size >= maxStates) {
           boundHit = 'states';
           continue;

@@ -89,8 +89,8 @@ export function replayTrace(l: Loaded, c: CellSpec, events: readonly KEvent[]): 
   const v = parseVariant(c.variant);
   const steps = replay(model, p, v, events).steps;
   // replay() gives the changes; the calls come from the same step function, run again here
-  const sim = simulate(model, { platform: p, variant: v, events });
-  return steps.map((s, i) => ({ ...s, trace: sim.steps[i].trace, after: sim.observations[i] }));
+  const sim = simulate(model, { platform: p, variant: v, events }, { observeEvery: true });
+  return steps.map((s, i) => ({ ...s, trace: sim.steps[i].trace, after: sim.observedAfter.get(i) as Observation }));
 }
 
 export interface TimelineRun {
@@ -120,13 +120,13 @@ export function runTimeline(l: Loaded, c: CellSpec, text: string): TimelineRun {
       errors.push(`line ${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
     }
   });
-  const sim = simulate(model, { platform: p, variant: v, events });
+  const sim = simulate(model, { platform: p, variant: v, events }, { observeEvery: true });
   const boot = model.observe(p, v, model.init(p, v));
   return {
     events,
     errors,
     boot,
-    steps: sim.steps.map((s, i) => ({ event: s.event, ret: s.ret, trace: s.trace, obs: sim.observations[i] })),
+    steps: sim.steps.map((s, i) => ({ event: s.event, ret: s.ret, trace: s.trace, obs: sim.observedAfter.get(i) as Observation })),
     groups: pciDeviceGroups(p),
     platform: p,
   };
