@@ -45,6 +45,8 @@ async function bundle() {
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
+    // a native addon (the agent's store) loads its .node binding at run time: never bundled
+    external: ['better-sqlite3'],
     // CommonJS dependencies (commander, yaml) call require(); ESM output has none of its own
     banner: { js: "import { createRequire as __dmagateRequire } from 'node:module'; const require = __dmagateRequire(import.meta.url);" },
   });
