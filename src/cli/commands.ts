@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   run: () => import('./run.js'),
   verify: () => import('./verify.js'),
   matrix: () => import('./matrix.js'),
+  agent: () => import('./agent.js'),
 };
 
 /** Registers the command named first in argv, or every command (for --help, `help X`,
