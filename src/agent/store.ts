@@ -133,7 +133,7 @@ function takeLock(path: string): void {
       } catch {
         // vanished meanwhile: retry
       }
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) {
         throw new InputError(`the store is in use by another agent (pid ${pid}, lock ${path}); one agent per store`);
       }
       try {
