@@ -150,6 +150,7 @@ export class Store {
   readonly db: DB;
   private readonly lockPath: string | null;
   private closed = false;
+  private readonly stmts = new Map<string, Database.Statement>();
 
   private constructor(db: DB, lockPath: string | null) {
     this.db = db;
@@ -184,6 +185,16 @@ export class Store {
     return new Store(db, lockPath);
   }
 
+  /** A prepared statement, prepared once per store (10,000 decisions: prepare dominates otherwise). */
+  private q(sql: string): Database.Statement {
+    let st = this.stmts.get(sql);
+    if (st === undefined) {
+      st = this.db.prepare(sql);
+      this.stmts.set(sql, st);
+    }
+    return st;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -198,23 +209,22 @@ export class Store {
   }
 
   audit(e: Omit<AuditEntry, 'id' | 'time'> & { time?: string }): void {
-    this.db
-      .prepare('INSERT INTO audit (time, who, what, bdf, decision_id, rule, old_target, new_target, result, detail) VALUES (?,?,?,?,?,?,?,?,?,?)')
+    this.q('INSERT INTO audit (time, who, what, bdf, decision_id, rule, old_target, new_target, result, detail) VALUES (?,?,?,?,?,?,?,?,?,?)')
       .run(e.time ?? new Date().toISOString(), e.who, e.what, e.bdf, e.decisionId, e.rule, e.oldTarget, e.newTarget, e.result, e.detail);
   }
 
   /** The live decision for a device (committed, applied or failed), if any. */
   current(bdf: string): StoredDecision | null {
-    const r = this.db.prepare("SELECT * FROM decisions WHERE bdf = ? AND state <> 'superseded'").get(bdf) as Row | undefined;
+    const r = this.q("SELECT * FROM decisions WHERE bdf = ? AND state <> 'superseded'").get(bdf) as Row | undefined;
     return r === undefined ? null : fromRow(r);
   }
 
   live(): StoredDecision[] {
-    return (this.db.prepare("SELECT * FROM decisions WHERE state <> 'superseded' ORDER BY bdf").all() as Row[]).map(fromRow);
+    return (this.q("SELECT * FROM decisions WHERE state <> 'superseded' ORDER BY bdf").all() as Row[]).map(fromRow);
   }
 
   pending(): StoredDecision[] {
-    return (this.db.prepare("SELECT * FROM decisions WHERE state = 'committed' ORDER BY id").all() as Row[]).map(fromRow);
+    return (this.q("SELECT * FROM decisions WHERE state = 'committed' ORDER BY id").all() as Row[]).map(fromRow);
   }
 
   /** Commits a decision (superseding the device's previous one) and its audit line, in one
@@ -222,9 +232,8 @@ export class Store {
   commitDecision(d: Decision, actor: string, permanent = false): number {
     return this.db.transaction(() => {
       const prev = this.current(d.bdf);
-      if (prev !== null) this.db.prepare("UPDATE decisions SET state = 'superseded' WHERE id = ?").run(prev.id);
-      const info = this.db
-        .prepare(
+      if (prev !== null) this.q("UPDATE decisions SET state = 'superseded' WHERE id = ?").run(prev.id);
+      const info = this.q(
           `INSERT INTO decisions (bdf, name, vendor, device, class, hash, target, rule_id, rule_text, rule_source, options, policy_digest, time, actor, permanent, state)
            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'committed')`,
         )
@@ -238,16 +247,16 @@ export class Store {
   /** Records the outcome of a committed decision's writes. */
   recordOutcome(id: number, ok: boolean, detail: string, actor: string): void {
     this.db.transaction(() => {
-      const r = this.db.prepare('SELECT * FROM decisions WHERE id = ?').get(id) as Row | undefined;
+      const r = this.q('SELECT * FROM decisions WHERE id = ?').get(id) as Row | undefined;
       if (r === undefined) throw new Error(`no decision ${id}`);
-      this.db.prepare('UPDATE decisions SET state = ?, outcome = ? WHERE id = ?').run(ok ? 'applied' : 'failed', detail, id);
+      this.q('UPDATE decisions SET state = ?, outcome = ? WHERE id = ?').run(ok ? 'applied' : 'failed', detail, id);
       this.audit({ who: actor, what: 'apply', bdf: r.bdf, decisionId: id, rule: r.rule_id === null ? r.rule_text : `${r.rule_id}: ${r.rule_text}`, oldTarget: null, newTarget: r.target, result: ok ? 'success' : 'failure', detail });
     })();
   }
 
   auditLog(limit?: number): AuditEntry[] {
     const sql = 'SELECT * FROM audit ORDER BY id' + (limit !== undefined ? ` DESC LIMIT ${Math.floor(limit)}` : '');
-    const rows = this.db.prepare(sql).all() as {
+    const rows = this.q(sql).all() as {
       id: number;
       time: string;
       who: string;

@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { IOMMU_IDS, type IommuId } from '../kernel/platform.js';
 import { parseBdf, formatBdf } from '../pci/bdf.js';
-import { readSysfs } from '../platform/sysfs-reader.js';
+import { readSysfs, type SysfsHost } from '../platform/sysfs-reader.js';
 import { loadBackend } from '../verify/backend.js';
 import { checkInvariantIds } from './options.js';
 import type { SetExit } from './commands.js';
@@ -69,10 +69,10 @@ function openStore(path: string | undefined, need: boolean, lock: boolean): Stor
   return Store.open(p, { lock });
 }
 
-function hostDevices(root: string): { devs: AgentDevice[]; iommu: string | null; notes: number } {
+function hostDevices(root: string): { devs: AgentDevice[]; iommu: string | null; host: SysfsHost } {
   const host = readSysfs(root);
   if (!host.pciBus) throw new InputError(`${root}: no sys/bus/pci/devices here (pass --sysfs ROOT, the directory that holds sys/)`);
-  return { devs: topoOrder(sysfsDevices(host)), iommu: iommuOf(host.iommuUnits), notes: host.notes.length };
+  return { devs: topoOrder(sysfsDevices(host)), iommu: iommuOf(host.iommuUnits), host };
 }
 
 interface Common {
@@ -142,10 +142,9 @@ export function register(program: Command, setExit: SetExit): void {
     .action((o: Common & { allowed?: boolean; blocked?: boolean }) =>
       guarded('agent list', setExit, () => {
         const root = o.sysfs ?? '/';
-        const { devs } = hostDevices(root);
+        const { devs, host } = hostDevices(root);
         const policy = o.rules !== undefined ? loadPolicy(o.rules) : null;
         const store = openStore(o.store ?? (existsSync(DEFAULT_STORE) ? DEFAULT_STORE : undefined), false, false);
-        const host = readSysfs(root);
         const ctx = hostContext(root, host, true);
         const rows = devs.map((d) => {
           const ev = policy !== null ? evaluate(policy, d, ctx) : null;
@@ -209,8 +208,9 @@ export function register(program: Command, setExit: SetExit): void {
           ctx = { presentAtStart: true, iommu: base.platform.iommu, cmdline: [], tsmPresent: false };
         } else {
           const root = o.sysfs ?? '/';
-          devs = hostDevices(root).devs;
-          ctx = hostContext(root, readSysfs(root), true);
+          const h = hostDevices(root);
+          devs = h.devs;
+          ctx = hostContext(root, h.host, true);
         }
         const d = devs.find((x) => x.bdf === want);
         if (d === undefined) throw new InputError(`no function ${want} here (present: ${devs.map((x) => x.bdf).join(', ') || 'none'})`);

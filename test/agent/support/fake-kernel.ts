@@ -67,8 +67,10 @@ export function fakeKernel(matches: Readonly<Record<string, string>>): FakeKerne
       } else if ((m = /^sys\/bus\/pci\/devices\/([^/]+)\/remove$/.exec(rel)) !== null) {
         const d = devDir(root, m[1]);
         if (d === null) return;
-        rmSync(d, { recursive: true, force: true });
+        // The kernel removes a function atomically as userspace sees it; so does this emulation
+        // even when the process is killed halfway: first the bus entry goes, then the directory.
         unlinkSync(join(root, 'sys', 'bus', 'pci', 'devices', m[1]));
+        rmSync(d, { recursive: true, force: true });
       }
     },
   };
