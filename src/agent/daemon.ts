@@ -58,9 +58,10 @@ export async function runDaemon(o: DaemonOptions, report: (r: DeviceResult) => v
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   try {
+    // Listed before the first pass, so a device that appears during it is picked up after.
+    let known = listNames(o.root);
     const first = runOnce({ ...o, presentAtStart: true, onDevice: report });
     o.log(`agent: ${first.results.length} devices present at start${first.reconciled > 0 ? `, ${first.reconciled} open decisions reconciled` : ''}; drivers_autoprobe ${first.autoprobe}`);
-    let known = listNames(o.root);
     const queue: string[] = [];
     const useUdev = o.poll !== true && o.root === '/' && spawnSync('udevadm', ['--version'], { stdio: 'ignore' }).status === 0;
     if (useUdev) {
