@@ -18,6 +18,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   report: () => import('./report.js'),
   completion: () => import('./completion.js'),
   qemu: () => import('./qemu.js'),
+  agent: () => import('./agent.js'),
 };
 
 /** Registers the command named first in argv, or every command (for --help, `help X`,

@@ -386,3 +386,21 @@ export function readSysfs(root = '/', opts: ReadOptions = {}): SysfsHost {
     uid,
   };
 }
+
+/** One function under `root`, read exactly as readSysfs reads it; null when it is absent or
+ * its entry does not resolve into sys/devices (the acceptance agent re-reads a device's
+ * identity right before each write, bolt's unique_id check, without walking the tree). */
+export function readSysfsFunction(root: string, name: string, opts: ReadOptions = {}): SysfsFunction | null {
+  const bdf = parseBdf(name, { requireDomain: true });
+  if (!bdf) return null;
+  const r = openRoot(root);
+  const uid = opts.uid !== undefined ? opts.uid : typeof process.getuid === 'function' ? process.getuid() : null;
+  const entry = join(r.real, 'sys', 'bus', 'pci', 'devices', name);
+  if (!exists(entry)) return null;
+  const notes: SysfsNote[] = [];
+  let devicesDir = join(r.real, 'sys', 'devices');
+  if (exists(devicesDir)) devicesDir = resolveInside(r, devicesDir, notes) ?? devicesDir;
+  const dir = resolveInside(r, entry, notes);
+  if (dir === null || !inside({ real: devicesDir, given: devicesDir }, dir) || basename(dir) !== name) return null;
+  return readFunction(r, name, bdf, dir, uid);
+}
