@@ -3,22 +3,17 @@
 // (from-platform.ts); rules and decisions see nothing else. `null` means unknown (an
 // attribute that could not be read), never "absent": unknown values match no rule.
 
+import type { PciIdentity } from '../platform/sysfs-reader.js';
+
 /** Capabilities `with-cap` can ask for (device-acceptance.md §3.2; CXL r3.1 8.1.3 DVSEC bits). */
 export const CAPS = ['ats', 'pasid', 'pri', 'sriov', 'cxl-cache', 'cxl-mem', 'cxl-io'] as const;
 export type Cap = (typeof CAPS)[number];
 
-export interface AgentDevice {
+export interface AgentDevice extends PciIdentity {
   /** "DDDD:BB:DD.F" (always with domain). */
   readonly bdf: string;
   /** The model's device name (simulate); null on a real host. */
   readonly name: string | null;
-  readonly vendor: number | null;
-  readonly device: number | null;
-  readonly subsystemVendor: number | null;
-  readonly subsystemDevice: number | null;
-  /** 24-bit class code. */
-  readonly classCode: number | null;
-  readonly revision: number | null;
   /** Physical sysfs path, "/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0". */
   readonly path: string | null;
   /** Upstream bridge, nearest first, up to the root port. */

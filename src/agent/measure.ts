@@ -8,6 +8,7 @@
 // mistaken for this one (USBGuard #374: a silent change of the hash algorithm).
 import { createHash } from 'node:crypto';
 import type { PciFunction } from '../pci/types.js';
+import type { PciIdentity } from '../platform/sysfs-reader.js';
 
 /** [offset, length, keep-mask] ranges kept from config space; everything else is zeroed. */
 type Keep = [number, number, number?];
@@ -118,14 +119,8 @@ export function maskedConfig(fn: PciFunction): Uint8Array {
   return out;
 }
 
-export interface MeasureInput {
+export interface MeasureInput extends PciIdentity {
   readonly fn: PciFunction | null;
-  readonly vendor: number | null;
-  readonly device: number | null;
-  readonly subsystemVendor: number | null;
-  readonly subsystemDevice: number | null;
-  readonly classCode: number | null;
-  readonly revision: number | null;
 }
 
 /** "sha256:<hex>", or null when config space is not readable in full (a 64-byte

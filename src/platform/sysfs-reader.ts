@@ -19,15 +19,9 @@ export const isSysfsBdf = (name: string): boolean => parseBdf(name, { requireDom
 
 export type Removable = 'removable' | 'fixed' | 'unknown';
 
-export interface SysfsFunction {
-  /** "0000:01:00.0". */
-  readonly name: string;
-  readonly bdf: Bdf;
-  /** Real device directory relative to ROOT ("sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0"). */
-  readonly devicePath: string;
-  /** Upstream bridge's name when the parent directory is a PCI function; null on a root bus. */
-  readonly parent: string | null;
-  /** Identity attributes (null: absent or unreadable). */
+/** A function's identity attributes (sysfs vendor, device, subsystem_*, class, revision;
+ * null: absent or unreadable): what the audit, the agent's rules and its measurement key on. */
+export interface PciIdentity {
   readonly vendor: number | null;
   readonly device: number | null;
   readonly subsystemVendor: number | null;
@@ -35,6 +29,16 @@ export interface SysfsFunction {
   /** 24-bit class code (base, sub, prog-if). */
   readonly classCode: number | null;
   readonly revision: number | null;
+}
+
+export interface SysfsFunction extends PciIdentity {
+  /** "0000:01:00.0". */
+  readonly name: string;
+  readonly bdf: Bdf;
+  /** Real device directory relative to ROOT ("sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0"). */
+  readonly devicePath: string;
+  /** Upstream bridge's name when the parent directory is a PCI function; null on a root bus. */
+  readonly parent: string | null;
   /** Bytes the `config` file gave (0 when missing/unreadable). */
   readonly configBytes: number;
   /** Decoded config space; null when fewer than 64 bytes were readable. Its `config.length`
