@@ -29,16 +29,10 @@ export interface MatrixCell extends CellSpec {
   readonly results: Readonly<Record<string, InvariantResult>>;
 }
 
-export interface CellOptions {
+/** A cell's check options as the CLI and workers give them: invariants by id (structured-clone
+ * safe, so workers get them too), the rest as CheckOptions (./check.ts) has them. */
+export interface CellOptions extends Omit<CheckOptions, 'invariants' | 'memo' | 'session'> {
   readonly invariants?: readonly string[];
-  readonly maxStates?: number;
-  readonly maxDepth?: number;
-  /** Heap budget per thread, MiB (./bounds.ts). */
-  readonly maxMemoryMiB?: number;
-  readonly reduce?: boolean;
-  readonly splitPorts?: boolean;
-  /** verify's progress line (in-process cells only). */
-  readonly onStates?: (states: number, depth: number) => void;
 }
 
 /** Cells in report order: IOMMU, then combination, then passthrough off/on. */
