@@ -2,6 +2,7 @@
 // capabilities from the decoded config space, trust and groups from the model's own index
 // (kernel/platform-index.ts: R2.2 set_pcie_untrusted, R3 pci_device_group), no driver bound
 // (boot), a sysfs path synthesised from the topology.
+import type { PciIdentity } from '../platform/sysfs-reader.js';
 import { formatBdf, parseBdf } from '../pci/bdf.js';
 import type { Platform } from '../kernel/platform.js';
 import { platIndex } from '../kernel/platform-index.js';
@@ -42,26 +43,21 @@ export function platformDevices(p: Platform): AgentDevice[] {
     for (let up = d.physfn !== null ? ix.devs[d.physfn].parent : d.parent; up !== null; up = ix.devs[up].parent) via.push(bdfOf(up));
     for (let up: number | null = d.i; up !== null; up = ix.devs[up].physfn ?? ix.devs[up].parent) chain.unshift(bdfOf(up));
     const bdf = bdfOf(d.i);
-    const hash = measure({
-      fn,
+    const identity: PciIdentity = {
       vendor: h?.vendorId ?? null,
       device: h?.deviceId ?? null,
       subsystemVendor: h?.subsystemVendorId ?? null,
       subsystemDevice: h?.subsystemId ?? null,
       classCode: h === null ? null : (h.classCode << 16) | (h.subclass << 8) | h.progIf,
       revision: h?.revision ?? null,
-    });
+    };
+    const hash = measure({ fn, ...identity });
     hashes.set(d.i, hash);
     const parentIx = d.physfn ?? d.parent;
     out.push({
       bdf,
       name: d.name,
-      vendor: h?.vendorId ?? null,
-      device: h?.deviceId ?? null,
-      subsystemVendor: h?.subsystemVendorId ?? null,
-      subsystemDevice: h?.subsystemId ?? null,
-      classCode: h === null ? null : (h.classCode << 16) | (h.subclass << 8) | h.progIf,
-      revision: h?.revision ?? null,
+      ...identity,
       path: `/sys/devices/pci${bdf.slice(0, 7)}/${chain.join('/')}`,
       via,
       isBridge: d.isBridge,

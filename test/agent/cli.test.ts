@@ -1,21 +1,13 @@
 // `dmagate agent …` end to end: exit codes (0 ok, 1 found something, 2 bad input), bare
 // FILE:LINE:COL errors, dry run by default, explain's reasons, the kill switch, log --json.
+import { clis } from '../support/cli.js';
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hostTree, NIC, EXT } from './support/tree.js';
 
-type Run = { code: number; out: string; err: string };
-const DRIVER = fileURLToPath(new URL('../verify/cli-driver.ts', import.meta.url));
-function clis(runs: string[][]): Run[] {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', DRIVER, JSON.stringify(runs)], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Run[];
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'dmagate-agent-cli-'));
 const t = hostTree();

@@ -5,21 +5,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { normalizeBdf, runAudit } from '../../src/cli/audit.js';
-import { buildConfigSpace } from '../../src/pci/builder.js';
 import { NO_IOMMU_TEXT } from '../../src/platform/sysfs-audit.js';
-import { makeFakeSysfs } from '../support/fake-sysfs.js';
+import { atsUnderIdentityHost, noIommuHost } from '../support/hosts.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const t = makeFakeSysfs({
-  iommuUnits: ['dmar0'],
-  groups: [{ id: 1, type: 'DMA' }, { id: 2, type: 'identity' }],
-  fns: [
-    { name: '0000:00:01.0', config: buildConfigSpace({ type: 'root-port' }).bytes, driver: 'pcieport', group: 1 },
-    { name: '0000:01:00.0', parent: '0000:00:01.0', config: buildConfigSpace({ ats: { enabled: true } }).bytes, driver: 'nic', group: 2 },
-  ],
-});
-const noIommu = makeFakeSysfs({ fns: [{ name: '0000:00:01.0', config: buildConfigSpace({}).bytes }] });
+const t = atsUnderIdentityHost();
+const noIommu = noIommuHost();
 after(() => {
   t.cleanup();
   noIommu.cleanup();

@@ -9,9 +9,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { buildConfigSpace } from '../../src/pci/builder.js';
-import { makeFakeSysfs } from '../support/fake-sysfs.js';
-import { clis, REPO } from './support.js';
+import { atsUnderIdentityHost, noIommuHost } from '../support/hosts.js';
+import { clis, REPO } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmagate-exit-'));
 const combos = join(dir, 'v.txt');
@@ -22,16 +21,9 @@ const failing = join(dir, 'failing.yaml');
 const golden15 = readFileSync(join(REPO, 'scenarios/golden/15-smmu-identity-no-ats.yaml'), 'utf8');
 assert.ok(golden15.includes('domain: identity '));
 writeFileSync(failing, golden15.replace('domain: identity ', 'domain: dma '));
-const fake = makeFakeSysfs({
-  iommuUnits: ['dmar0'],
-  groups: [{ id: 1, type: 'DMA' }, { id: 2, type: 'identity' }],
-  fns: [
-    { name: '0000:00:01.0', config: buildConfigSpace({ type: 'root-port' }).bytes, driver: 'pcieport', group: 1 },
-    { name: '0000:01:00.0', parent: '0000:00:01.0', config: buildConfigSpace({ ats: { enabled: true } }).bytes, driver: 'nic', group: 2 },
-  ],
-});
+const fake = atsUnderIdentityHost();
 // A PCI bus but no IOMMU unit: the audit's HIGH "no-iommu" finding.
-const noIommu = makeFakeSysfs({ fns: [{ name: '0000:00:01.0', config: buildConfigSpace({}).bytes }] });
+const noIommu = noIommuHost();
 const noPci = mkdtempSync(join(tmpdir(), 'dmagate-nopci-'));
 after(() => {
   fake.cleanup();

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
-import { buildConfigSpace } from '../../src/pci/builder.js';
-import { makeFakeSysfs } from '../support/fake-sysfs.js';
-import { clis, REPO } from './support.js';
+import { atsUnderIdentityHost } from '../support/hosts.js';
+import { clis, REPO } from '../support/cli.js';
 
 const SCHEMAS = join(REPO, 'docs/schemas');
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
@@ -29,14 +28,7 @@ function valid(name: string, doc: unknown): void {
 const dir = mkdtempSync(join(tmpdir(), 'dmagate-json-'));
 const combos = join(dir, 'v.txt');
 writeFileSync(combos, 'mainline\n[cc-guest] cc-vm-lock-off\nboot-dma-security,park=blocked\n');
-const fake = makeFakeSysfs({
-  iommuUnits: ['dmar0'],
-  groups: [{ id: 1, type: 'DMA' }, { id: 2, type: 'identity', reservedRegions: '0x00000000fee00000 0x00000000feefffff msi\n' }],
-  fns: [
-    { name: '0000:00:01.0', config: buildConfigSpace({ type: 'root-port' }).bytes, driver: 'pcieport', group: 1 },
-    { name: '0000:01:00.0', parent: '0000:00:01.0', config: buildConfigSpace({ ats: { enabled: true } }).bytes, driver: 'nic', group: 2 },
-  ],
-});
+const fake = atsUnderIdentityHost({ reservedRegions: '0x00000000fee00000 0x00000000feefffff msi\n' });
 after(() => fake.cleanup());
 const live = existsSync('/sys/bus/pci/devices');
 

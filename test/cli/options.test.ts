@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { collectList, resolveInvariants } from '../../src/cli/select.js';
 import { statesProgress } from '../../src/cli/progress.js';
 import { InputError } from '../../src/util/errors.js';
-import { clis, REPO } from './support.js';
+import { clis, REPO } from '../support/cli.js';
 
 test('collectList: comma-separated values and repeats accumulate; an empty item is an error', () => {
   assert.deepEqual(collectList('c', collectList('a,b', undefined)), ['a', 'b', 'c']);

@@ -11,7 +11,7 @@ import type { Command, Option } from 'commander';
 import { buildProgram, packageVersion } from '../../src/cli/main.js';
 import { manPage } from '../../src/cli/manpage.js';
 import { bashCompletion, zshCompletion } from '../../src/cli/completion.js';
-import { clis, REPO } from './support.js';
+import { clis, REPO } from '../support/cli.js';
 
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string; files: string[]; man: string[]; scripts: Record<string, string> };
 const program = await buildProgram();

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from './support.js';
+import { REPO } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmagate-pipe-'));
 const combos = join(dir, 'v.txt');

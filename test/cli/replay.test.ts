@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCounterexample } from '../../src/cli/replay.js';
-import { clis } from './support.js';
+import { clis } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmagate-replay-'));
 const [cexRun, matrixRun] = clis([

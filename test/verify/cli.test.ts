@@ -1,21 +1,12 @@
 // `dmagate verify` / `dmagate matrix` through the CLI entry: exit codes, JSON shape, Mermaid.
+import { clis, type Run } from '../support/cli.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
-type Run = { code: number; out: string; err: string };
-const DRIVER = fileURLToPath(new URL('./cli-driver.ts', import.meta.url));
 
-/** Runs the CLI invocations in one child process (the test runner owns this stdout). */
-function clis(runs: string[][]): Run[] {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', DRIVER, JSON.stringify(runs)], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Run[];
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'dmagate-'));
 const badFile = join(dir, 'bad.txt');

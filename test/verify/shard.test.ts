@@ -1,22 +1,14 @@
 // `matrix --shard I/N` and `matrix merge`: the merged shards are the unsharded `matrix --json`
 // (the reference: the same CLI run without --shard), whatever the shard count and file order;
 // shards of another job, duplicates and gaps are refused with exit 2.
+import { clis } from '../support/cli.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseShard, shardRange } from '../../src/verify/shard.js';
 
-type Run = { code: number; out: string; err: string };
-const DRIVER = fileURLToPath(new URL('./cli-driver.ts', import.meta.url));
-function clis(runs: string[][]): Run[] {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', DRIVER, JSON.stringify(runs)], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Run[];
-}
 /** Per-cell wall time is the one field that differs between runs. */
 const noMs = (json: string): unknown => JSON.parse(json.replace(/"ms": [0-9.]+/g, '"ms": 0'));
 
