@@ -10,7 +10,7 @@ import { IOMMU_IDS, type IommuId } from '../kernel/platform.js';
 import { parseBdf, formatBdf } from '../pci/bdf.js';
 import { readSysfs, type SysfsHost } from '../platform/sysfs-reader.js';
 import { loadBackend } from '../verify/backend.js';
-import { checkInvariantIds } from './options.js';
+import { collectList, resolveInvariants } from './select.js';
 import type { SetExit } from './commands.js';
 import { basePlatform, guarded as guardedBase, InputError, parseCount, parseIommu } from './options.js';
 import { loadPolicy } from '../agent/rules/load.js';
@@ -133,7 +133,7 @@ export function register(program: Command, setExit: SetExit): void {
     .command('list')
     .description('devices with what the policy (or the store) decides for them')
     .option('--sysfs <root>', 'sysfs root (the directory holding sys/)', '/')
-    .option('--rules <paths...>', 'evaluate these rules (default: show stored decisions only)')
+    .option('--rules <paths>', 'evaluate these rules: files or folders, comma-separated or repeated (default: show stored decisions only)', collectList)
     .option('--store <db>', `decision store (default ${DEFAULT_STORE} when it exists)`)
     .option('-a, --allowed', 'only allowed devices')
     .option('-b, --blocked', 'only blocked or rejected devices')
@@ -191,7 +191,7 @@ export function register(program: Command, setExit: SetExit): void {
     .command('explain')
     .description('which rule decides a device and why: the first failing attribute of every earlier rule, every attribute of the deciding one')
     .argument('<bdf>', 'the function, [DDDD:]BB:DD.F')
-    .requiredOption('--rules <paths...>', 'rule files or folders')
+    .requiredOption('--rules <paths>', 'rule files or folders, comma-separated or repeated', collectList)
     .option('--sysfs <root>', 'sysfs root', '/')
     .option('--scenario <file>', 'explain against a model platform instead (reference if "reference")')
     .option('--json', 'JSON')
@@ -231,7 +231,7 @@ export function register(program: Command, setExit: SetExit): void {
   agent
     .command('run')
     .description('decide every device (and follow hot-plug); prints the plan — acts only with --apply')
-    .requiredOption('--rules <paths...>', 'rule files or folders')
+    .requiredOption('--rules <paths>', 'rule files or folders, comma-separated or repeated', collectList)
     .option('--sysfs <root>', 'sysfs root', '/')
     .option('--store <db>', `decision store (default ${DEFAULT_STORE} with --apply)`)
     .option('--apply', 'carry the plan out (write to sysfs); without it nothing is written')
@@ -386,10 +386,10 @@ export function register(program: Command, setExit: SetExit): void {
     .argument('<rules>', 'rule file or rules.d folder')
     .argument('[scenario]', 'scenario file (default: the built-in reference platform)')
     .option('--variant <v>', `a boot-dma-security variant (default: the scenario's if it is one, else ${DEFAULT_SIM_VARIANT})`)
-    .option('--iommu <id...>', `IOMMU platforms (default: all: ${IOMMU_IDS.join(', ')})`)
+    .option('--iommu <ids>', `IOMMU platforms, comma-separated or repeated (default: all: ${IOMMU_IDS.join(', ')})`, collectList)
     .option('--passthrough', 'iommu.passthrough=1')
     .option('--cc-guest', 'a confidential-compute guest')
-    .option('--invariant <id...>', 'only these invariants')
+    .option('--invariant <ids>', 'only these invariants: ids or column codes (S1, F2, …), comma-separated or repeated', collectList)
     .option('--max-states <n>', 'state bound')
     .option('--json', 'JSON')
     .addHelpText(
@@ -407,13 +407,13 @@ export function register(program: Command, setExit: SetExit): void {
     )
     .action((rules: string, scenario: string | undefined, o: { variant?: string; iommu?: string[]; passthrough?: boolean; ccGuest?: boolean; invariant?: string[]; maxStates?: string; json?: boolean }) =>
       guarded('agent simulate', setExit, async () => {
-        checkInvariantIds(o.invariant);
+        const invariants = resolveInvariants(o.invariant);
         const policy: Policy = loadPolicy([rules]);
         const base = await basePlatform(scenario);
         const b = await loadBackend();
         const iommus: IommuId[] = o.iommu === undefined ? [...IOMMU_IDS] : o.iommu.map(parseIommu);
         const variant = o.variant ?? (base.variantText !== undefined && base.variantText.includes('boot-dma-security') ? base.variantText : DEFAULT_SIM_VARIANT);
-        const r = simulate({ policy, platform: base.platform, model: b.model, transforms: b.transforms, variant, iommus, passthrough: o.passthrough ?? base.platform.cmdline.passthrough ?? false, ccGuest: o.ccGuest ?? base.platform.ccGuest, invariants: o.invariant, maxStates: parseCount('--max-states', o.maxStates) });
+        const r = simulate({ policy, platform: base.platform, model: b.model, transforms: b.transforms, variant, iommus, passthrough: o.passthrough ?? base.platform.cmdline.passthrough ?? false, ccGuest: o.ccGuest ?? base.platform.ccGuest, invariants, maxStates: parseCount('--max-states', o.maxStates) });
         if (o.json) {
           json({
             policy: policy.digest,

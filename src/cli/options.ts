@@ -4,7 +4,6 @@ import type { IommuId, Platform } from '../kernel/platform.js';
 import { BackendMissing, loadBackend, loadScenarioFile } from '../verify/backend.js';
 import { existsSync } from 'node:fs';
 import { invariantOf } from '../verify/invariant-codes.js';
-import { resolveInvariants } from './select.js';
 import type { SetExit } from './commands.js';
 import { InputError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
@@ -51,7 +50,3 @@ export async function guarded(cmd: string, setExit: SetExit, f: () => Promise<vo
   await guardedBy(cmd, setExit, f, (e) => e instanceof InputError || e instanceof BackendMissing);
 }
 
-/** Throws on an unknown invariant id or code (kept for callers that only validate). */
-export function checkInvariantIds(ids: readonly string[] | undefined): void {
-  resolveInvariants(ids);
-}

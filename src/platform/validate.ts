@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
-import type { KeyPath, ScenarioError, ScenarioErrorCode } from './errors.js';
+import type { KeyPath, ScenarioErrorCode } from './errors.js';
 import { bundledPath } from './package-root.js';
 import { scenarioSchema } from './schema.js';
 

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseReservedRegions, type SysfsNote } from '../../src/platform/sysfs-reader.js';
+import { parseReservedRegions } from '../../src/platform/sysfs-attrs.js';
+import type { SysfsNote } from '../../src/platform/sysfs-fs.js';
 import type { ReservedRegionType } from '../../src/kernel/platform.js';
 
 const TYPES: ReservedRegionType[] = ['direct', 'direct-relaxable', 'reserved', 'msi', 'sw-msi'];

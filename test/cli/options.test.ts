@@ -136,7 +136,14 @@ test('progress: nothing unless stderr is a TTY; on one, nothing in the first sec
 test('no option of any command is variadic (a variadic option would swallow the positional after it)', async () => {
   const { buildProgram } = await import('../../src/cli/main.js');
   const program = await buildProgram();
-  for (const c of program.commands) for (const o of c.options) assert.equal(o.variadic, false, `${c.name()} ${o.flags}`);
+  // every command, nested ones (agent list, matrix merge, …) included
+  const walk = (cs: readonly (typeof program)[], path: string): void => {
+    for (const c of cs) {
+      for (const o of c.options) assert.equal(o.variadic, false, `${path}${c.name()} ${o.flags}`);
+      walk(c.commands, `${path}${c.name()} `);
+    }
+  };
+  walk(program.commands, '');
 });
 
 test('the old variadic syntax (--iommu a b, --invariant a b) gets an error saying how lists are written now', () => {
