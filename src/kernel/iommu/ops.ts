@@ -78,12 +78,14 @@ export function isDefaultKind(k: DomainKind | null): boolean {
 /** D1 (cxl-ats-opt-in): a CXL.cache device is "not ATS-supported" for every IOMMU until
  * userspace opts it in (Dan Williams / Kevin Tian, Jan 21–22). Untrusted stays excluded (R1.4). */
 export function atsPolicyAllows(v: Variant, info: DevInfo, d: DevState): boolean {
-  return !(v.cxlAtsOptIn && info.cxlCache && !d.optedIn);
+  // device facts before the variant flag (pure; see parking.ts lockedOff for why the order)
+  return !(info.cxlCache && !d.optedIn && v.cxlAtsOptIn);
 }
 
 /** D2 (Jason, Jan 27/28): BLOCKED with no PASID attached ⇒ ATS off, Translated rejected. */
 export function d2ForcesOff(v: Variant, dom: DomainKind | null, d: DevState): boolean {
-  return v.d2BlockedMeansNoAts && dom === 'blocked' && !d.pasid;
+  // state before the variant flag (pure; see parking.ts lockedOff for why the order)
+  return dom === 'blocked' && !d.pasid && v.d2BlockedMeansNoAts;
 }
 
 /** The DevView of `name` inside a step. */

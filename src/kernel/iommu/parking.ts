@@ -19,9 +19,12 @@ export function blockingKind(tx: Tx): DomainKind {
 }
 
 /** D11 (Jason, Feb 3 "lock off to failure"): in a CC guest a hypervisor-given require_direct
- * device's group is probed into BLOCKED and stays there. */
+ * device's group is probed into BLOCKED and stays there. The device fact is asked first, the
+ * variant flag last: a pure conjunction, so the order changes no result — but a part without a
+ * require_direct device then never reads `ccVmLockOff`, and the matrix's part memo
+ * (verify/part-memo.ts) shares its exploration between cells that differ only there. */
 export function lockedOff(tx: Tx, name: string): boolean {
-  return tx.v.ccVmLockOff && tx.p.ccGuest && ginfo(tx, name).hasRequireDirect;
+  return ginfo(tx, name).hasRequireDirect && tx.p.ccGuest && tx.v.ccVmLockOff;
 }
 
 /** D4 parking domain of `name`'s group, or null when the group is not parked. */

@@ -119,7 +119,7 @@ function attachCheck(_tx: Tx, _name: string, dom: DomainKind): KReturn {
  * SVA-capable (all caps); a v1 paging domain gets ATS only (R5.18); BLOCKED clears the DTE. */
 function attachDev(tx: Tx, name: string, dom: DomainKind): void {
   const d = dev(tx, name);
-  if (dom === 'blocked' && tx.v.d2BlockedMeansNoAts && d.pasid) {
+  if (dom === 'blocked' && d.pasid && tx.v.d2BlockedMeansNoAts) {
     log(tx, 'blocked_domain_attach_device', name, 'D2', 'PASIDs in use: capabilities kept (tracked as SMMUv3 does)');
     return;
   }
@@ -162,7 +162,7 @@ function releaseDevice(tx: Tx, name: string): void {
  * (under D2 with PASIDs in use the DTE is kept). */
 function translatedAccepted(x: DevView): boolean {
   if (x.domain === null || !x.d.mmu.atsEnabled || isNoAtsDomain(x.domain)) return false;
-  if (x.domain === 'blocked') return x.v.d2BlockedMeansNoAts && x.d.pasid;
+  if (x.domain === 'blocked') return x.d.pasid && x.v.d2BlockedMeansNoAts;
   return true;
 }
 

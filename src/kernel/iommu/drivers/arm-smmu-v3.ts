@@ -139,7 +139,7 @@ function removeDevPasid(tx: Tx, name: string): void {
   if (d.pasid) return;
   // D2 (every vendor: BLOCKED without PASIDs ⇒ no ATS) overrides A5's blanket skip for a
   // BLOCKED RID; without D2 the RFC as posted keeps EATS=1 there (see the header note)
-  if (d.mmu.alwaysOn && !(tx.v.d2BlockedMeansNoAts && dom === 'blocked')) {
+  if (d.mmu.alwaysOn && !(dom === 'blocked' && tx.v.d2BlockedMeansNoAts)) {
     log(tx, 'arm_smmu_blocking_set_dev_pasid', name, 'A5', `ats_always_on: RID STE not downgraded (RID ${dom ?? 'none'})`);
     return;
   }

@@ -97,7 +97,7 @@ function attachDev(tx: Tx, name: string, dom: DomainKind): void {
 function setDevPasid(tx: Tx, name: string): KReturn {
   if (!sm(tx)) return fail('EOPNOTSUPP', 'VT-d legacy mode: no PASID table');
   log(tx, 'intel_iommu_set_dev_pasid', name, 'R4.32', 'PASID entry set up');
-  if (tx.v.d2BlockedMeansNoAts && grp(tx, name).domain === 'blocked') iommuEnablePciAts(tx, name, 'D2');
+  if (grp(tx, name).domain === 'blocked' && tx.v.d2BlockedMeansNoAts) iommuEnablePciAts(tx, name, 'D2');
   return OK;
 }
 
