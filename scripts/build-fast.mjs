@@ -4,10 +4,13 @@
 // 1. dist/platform/scenario-validator.cjs — the scenario JSON Schema compiled by Ajv's
 //    standalone code generation, from the schema tsc just built (so it cannot be stale);
 //    src/platform/validate.ts loads it instead of compiling the schema at every start.
-// 2. dist/bundle/{main,matrix-worker}.js — the CLI and the matrix worker as one ESM file each
-//    (esbuild), so a start loads two files instead of ~150 modules; bin/dmagate.js prefers it.
+// 2. dist/bundle/main.cjs and matrix-worker.js — the CLI (CommonJS) and the matrix worker (ESM) as
+//    one file each (esbuild), so a start loads one file instead of ~150 modules; bin/dmagate.js
+//    prefers it. 3. dist/bundle/main.cjs.cache — V8's code cache of the CLI bundle after a default
+//    matrix run (bin/load-bundle.js), so a start does not compile what it runs.
 // Either step is skipped with a note when its tool is missing: dist/ then works as before.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -36,20 +39,45 @@ async function bundle() {
   }
   const outdir = join(dist, 'bundle');
   mkdirSync(outdir, { recursive: true });
-  await esbuild.build({
-    entryPoints: [join(root, 'src/cli/main.ts'), join(root, 'src/verify/matrix-worker.ts')],
-    outdir,
-    entryNames: '[name]',
+  const common = {
     bundle: true,
     platform: 'node',
-    format: 'esm',
     target: 'node20',
     logLevel: 'warning',
     // a native addon (the agent's store) loads its .node binding at run time: never bundled
     external: ['better-sqlite3'],
+  };
+  // The CLI as CommonJS, so that bin/load-bundle.js can compile it with a code cache (node 20's
+  // ESM loader takes none); import.meta.url becomes the bundle's own file URL.
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(root, 'src/cli/main.ts')],
+    outfile: join(outdir, 'main.cjs'),
+    format: 'cjs',
+    // (import.meta.resolve is reached only when running from src/ under tsx)
+    define: { 'import.meta.url': '__dmagateUrl', 'import.meta.resolve': '__dmagateResolve' },
+    banner: {
+      js: "const __dmagateUrl = require('node:url').pathToFileURL(__filename).href; const __dmagateResolve = (s) => require('node:url').pathToFileURL(require.resolve(s)).href;",
+    },
+  });
+  // The matrix worker stays ESM (started by URL from the bundle, dist/bundle/matrix-worker.js).
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(root, 'src/verify/matrix-worker.ts')],
+    outfile: join(outdir, 'matrix-worker.js'),
+    format: 'esm',
     // CommonJS dependencies (commander, yaml) call require(); ESM output has none of its own
     banner: { js: "import { createRequire as __dmagateRequire } from 'node:module'; const require = __dmagateRequire(import.meta.url);" },
   });
+  rmSync(join(outdir, 'main.js'), { force: true }); // the ESM CLI bundle of earlier builds
+  // V8's code cache of the CLI bundle: what a default matrix compiles (bin/load-bundle.js).
+  const cache = join(outdir, 'main.cjs.cache');
+  rmSync(cache, { force: true });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'dmagate.js'), 'matrix', '--json', '--fail-on', 'never'], {
+    env: { ...process.env, DMAGATE_WRITE_CODE_CACHE: '1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0 || !existsSync(cache)) console.error(`build-fast: no code cache (the matrix run exited ${r.status ?? r.signal}); the bundle works without it`);
   return outdir;
 }
 
