@@ -81,8 +81,21 @@ function canon(x: unknown): string {
   return typeof x === 'string' ? `s${x}` : typeof x === 'object' && x !== null ? `o${JSON.stringify(x, (_k, y: unknown) => (typeof y === 'bigint' ? `${y}n` : y))}` : `${typeof x}:${String(x)}`;
 }
 
-function valueAt(p: Platform, v: Variant, field: string): unknown {
-  return field.startsWith('v.') ? (v as unknown as Record<string, unknown>)[field.slice(2)] : (p as unknown as Record<string, unknown>)[field.slice(2)];
+/** canon() of every field of a Platform or Variant, computed once per object (the matrix asks
+ * the same cell's objects once per part, and JSON.stringify of the cmdline is not free). A
+ * Platform or Variant is never mutated (ARCHITECTURE.md), so the texts cannot go stale. */
+const CANON = new WeakMap<object, Map<string, string>>();
+
+function canonOf(o: object, key: string): string {
+  let m = CANON.get(o);
+  if (m === undefined) CANON.set(o, (m = new Map()));
+  let c = m.get(key);
+  if (c === undefined) m.set(key, (c = canon((o as Record<string, unknown>)[key])));
+  return c;
+}
+
+function canonAt(p: Platform, v: Variant, field: string): string {
+  return field.startsWith('v.') ? canonOf(v, field.slice(2)) : canonOf(p, field.slice(2));
 }
 
 /** Earlier runs that read the same set of fields, by the values they read. */
@@ -93,7 +106,7 @@ interface ReadSet<R> {
 
 function valuesKey(p: Platform, v: Variant, fields: readonly string[]): string {
   let k = '';
-  for (const f of fields) k += canon(valueAt(p, v, f)) + '\u0000';
+  for (const f of fields) k += canonAt(p, v, f) + '\u0000';
   return k;
 }
 
@@ -111,6 +124,15 @@ export class PartMemo<R> {
   private nextId = 0;
   private readonly byShape = new Map<string, ReadSet<R>[]>();
 
+  private readonly platformKeys = new WeakMap<Platform, string>();
+
+  /** The devices (by identity) and the field names of `p`, once per Platform object. */
+  private platformKey(p: Platform): string {
+    let k = this.platformKeys.get(p);
+    if (k === undefined) this.platformKeys.set(p, (k = `${p.devices.map((d) => this.idOf(d)).join(',')};${Object.keys(p).join(',')}`));
+    return k;
+  }
+
   private idOf(o: object): number {
     let id = this.objIds.get(o);
     if (id === undefined) this.objIds.set(o, (id = this.nextId++));
@@ -123,7 +145,7 @@ export class PartMemo<R> {
   get(shape: string, p: Platform, v: Variant, run: (p: Platform, v: Variant) => R): R {
     // The field names are part of the shape: a field absent here but present there (an
     // optional one) is read as undefined without being recorded.
-    const key = `${p.devices.map((d) => this.idOf(d)).join(',')};${Object.keys(p).join(',')};${Object.keys(v).join(',')};${shape}`;
+    const key = `${this.platformKey(p)};${Object.keys(v).join(',')};${shape}`;
     let sets = this.byShape.get(key);
     if (sets !== undefined) {
       for (const rs of sets) {

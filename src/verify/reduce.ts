@@ -10,7 +10,7 @@
 // Every invariant quantifies over single devices or over one group, so it is local to a
 // cluster.
 
-import type { Platform } from '../kernel/platform.js';
+import type { DeviceDesc, Platform } from '../kernel/platform.js';
 import { pciDeviceGroups } from '../kernel/iommu/groups.js';
 
 export type Grouping = (p: Platform) => Readonly<Record<string, string>>;
@@ -59,9 +59,19 @@ export function clusters(p: Platform, grouping: Grouping = defaultGrouping): str
 
 /** The platform with only `names` (order kept: parents stay before children). */
 export function restrict(p: Platform, names: readonly string[]): Platform {
-  const keep = new Set(names);
-  return { ...p, devices: p.devices.filter((d) => keep.has(d.name)) };
+  // One devices array per (devices, names): the matrix restricts every cell's platform to the
+  // same parts, and the model's static indices are kept by devices array (kernel/platform-index.ts).
+  let byNames = RESTRICTED.get(p.devices);
+  if (byNames === undefined) RESTRICTED.set(p.devices, (byNames = new Map()));
+  const key = names.join('\u0000');
+  let devices = byNames.get(key);
+  if (devices === undefined) {
+    const keep = new Set(names);
+    byNames.set(key, (devices = p.devices.filter((d) => keep.has(d.name))));
+  }
+  return { ...p, devices };
 }
+const RESTRICTED = new WeakMap<readonly DeviceDesc[], Map<string, readonly DeviceDesc[]>>();
 
 /** One exploration: a sub-platform, and devices of it that only get `probe` there (their
  * other behaviour is explored in a part of their own). */

@@ -54,7 +54,11 @@ export interface PciIndex {
   readonly byBus: ReadonlyMap<number, readonly PciDevInfo[]>;
 }
 
-const INDEX = new WeakMap<Platform, PciIndex>();
+/** By the devices array, not the Platform: the index reads nothing else of a Platform (the
+ * platforms of a matrix's cells and parts share their devices array — verify/reduce.ts
+ * restrict, verify/part-memo.ts — and so their index). test/kernel/static-index-reads.test.ts
+ * checks what the builders read. */
+const INDEX = new WeakMap<readonly DeviceDesc[], PciIndex>();
 
 const hex = (c: number): number => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1);
 /** Hex digits s[at .. at+len) as a number; -1 when any is not a hex digit. */
@@ -163,10 +167,10 @@ function build(p: Platform): PciIndex {
 
 /** The memoised index of `p`. */
 export function pciIndex(p: Platform): PciIndex {
-  let ix = INDEX.get(p);
+  let ix = INDEX.get(p.devices);
   if (ix === undefined) {
     ix = build(p);
-    INDEX.set(p, ix);
+    INDEX.set(p.devices, ix);
   }
   return ix;
 }

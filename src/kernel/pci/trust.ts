@@ -21,7 +21,7 @@
 //   endpoint directly under the root port) is *not* directly under, hence tunneled.
 // - Before v6.13 (option `form: 'pre-v6.13'`): untrusted iff parent untrusted or parent
 //   external_facing; removable iff parent removable or parent external_facing.
-import type { Platform } from '../platform.js';
+import type { DeviceDesc, Platform } from '../platform.js';
 import { pciIndex, pcieFindRootPort, pciUpstreamInfo, type PciDevInfo, type PciIndex } from './index.js';
 import { dict, lazyRecord } from './state.js';
 
@@ -65,7 +65,8 @@ export const INTEL_INTEGRATED_TBT_ROOT_PORTS: readonly number[] = [
 ];
 const PCI_VENDOR_ID_INTEL = 0x8086;
 
-const MEMO = new WeakMap<Platform, Map<string, { trust: PciTrust; topo: PciTopology }>>();
+/** By the devices array, as pci/index.ts: trust reads nothing else of a Platform. */
+const MEMO = new WeakMap<readonly DeviceDesc[], Map<string, { trust: PciTrust; topo: PciTopology }>>();
 
 /** R2.1 drivers/pci/pci-acpi.c: pci_acpi_set_external_facing — root ports only. */
 function externalFacing(d: PciDevInfo): boolean {
@@ -188,10 +189,10 @@ function records(p: Platform, t: PciTrust): PciTopology {
 function memo(p: Platform, opts: TrustOptions): { trust: PciTrust; topo: PciTopology } {
   const o: Required<TrustOptions> = { form: opts.form ?? 'v6.13', arch: opts.arch ?? 'x86' };
   const key = `${o.form}/${o.arch}`;
-  let m = MEMO.get(p);
+  let m = MEMO.get(p.devices);
   if (m === undefined) {
     m = new Map();
-    MEMO.set(p, m);
+    MEMO.set(p.devices, m);
   }
   let e = m.get(key);
   if (e === undefined) {
