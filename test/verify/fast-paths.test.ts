@@ -121,6 +121,40 @@ test('part memo: a run is reused only when every field it read agrees', () => {
   assert.equal(runs, 4);
 });
 
+test('part memo: runs whose reads branch on a value are told apart by what they read', () => {
+  // a run that asks cxlAtsOptIn first, then the IOMMU (when set) or the profile (when not)
+  const memo = new PartMemo<string>();
+  const p = referencePlatform();
+  const amd = withIommu(p, 'amd');
+  const off = parseVariant('mainline');
+  const on = parseVariant('cxl-ats-opt-in');
+  const v61 = parseVariant('profile=v6.1');
+  let runs = 0;
+  const branchy = (tp: Platform, tv: Variant): string => {
+    runs++;
+    return tv.cxlAtsOptIn ? `on ${tp.iommu}` : `off ${tv.profile}`;
+  };
+  assert.equal(memo.get('b', p, off, branchy), `off ${off.profile}`);
+  assert.equal(memo.get('b', amd, off, branchy), `off ${off.profile}`, 'iommu not read on this branch: shared');
+  assert.equal(runs, 1);
+  assert.equal(memo.get('b', p, on, branchy), `on ${p.iommu}`, 'first field differs: run');
+  assert.equal(memo.get('b', amd, on, branchy), 'on amd', 'iommu read on this branch and differs: run');
+  assert.equal(runs, 3);
+  assert.equal(memo.get('b', p, on, branchy), `on ${p.iommu}`, 'both branches kept');
+  assert.equal(memo.get('b', amd, v61, branchy), 'off v6.1', 'profile differs on the off branch: run');
+  assert.equal(runs, 4);
+});
+
+test('part memo: a run that reads differently for the same values is a model bug, reported', () => {
+  const memo = new PartMemo<string>();
+  const p = referencePlatform();
+  let flip = false;
+  // impure: what it reads depends on a hidden flag, not on the inputs
+  const impure = (tp: Platform, tv: Variant): string => ((flip = !flip) ? `${tv.cxlAtsOptIn}` : tp.iommu);
+  memo.get('i', p, parseVariant('mainline'), impure);
+  assert.throws(() => memo.get('i', p, parseVariant('cxl-ats-opt-in'), impure), /IMPOSSIBLE: .*not a pure function/);
+});
+
 test('verify --jobs: parts explored on two threads merge to the one-thread cell', async () => {
   const { runCellParallel, runCell } = await import('../../src/verify/matrix.js');
   const base = referencePlatform();
