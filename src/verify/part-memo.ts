@@ -40,12 +40,15 @@ function descriptors(keys: readonly string[], plain: readonly string[], prefix: 
       d![k] = {
         enumerable: true,
         configurable: false,
-        get(this: { m: number; s: Record<string, unknown>; log: string[] }): unknown {
+        // `vals[i]`, not `s[k]`: closures of one function share their feedback, so a keyed load
+        // by name would see every field's name, and the model's functions it is inlined into
+        // would deoptimize ("wrong name"); an element load by index stays monomorphic.
+        get(this: { m: number; vals: readonly unknown[]; log: string[] }): unknown {
           if ((this.m & bit) === 0) {
             this.m |= bit;
             this.log.push(name);
           }
-          return this.s[k];
+          return this.vals[i];
         },
       };
     });
@@ -61,7 +64,7 @@ function recording<T extends object>(src: T, prefix: string, plain: readonly str
   if (keys.length > 31) throw new Error(`IMPOSSIBLE: ${keys.length} fields to record`);
   const out = Object.create(Object.prototype, {
     m: { ...HIDDEN, writable: true, value: 0 },
-    s: { ...HIDDEN, writable: false, value: src },
+    vals: { ...HIDDEN, writable: false, value: keys.map((k) => (src as Record<string, unknown>)[k]) },
     log: { ...HIDDEN, writable: false, value: log },
   }) as Record<string, unknown>;
   for (const k of keys) if (plain.includes(k)) Object.defineProperty(out, k, { enumerable: true, configurable: false, writable: false, value: (src as Record<string, unknown>)[k] });
