@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -50,23 +50,27 @@ function timed(bin, argv) {
   return { wall: last[0], cpu: last[1] + last[2], rssMb: Math.round(last[3] / 1024), outMb: (r.stdout.length / 1e6).toFixed(1) };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'run-bench-'));
-console.log(`# dmagate run bench — node ${process.version}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('| build | functions | events | output | wall s | cpu s | peak RSS MB | output MB |');
-console.log('|---|---:|---:|---|---:|---:|---:|---:|');
-try {
-  for (const n of sizes) {
-    const sc = scenario(n);
-    const file = join(dir, `s${n}.yaml`);
-    writeFileSync(file, JSON.stringify(sc));
-    for (const [label, b] of bases) {
-      for (const [what, extra] of [['--json', ['--json']], ['text', []]]) {
-        const t = timed(join(b, 'bin', 'dmagate.js'), ['run', file, ...extra]);
-        console.log(`| ${label} | ${n} | ${sc.events.length} | ${what} | ${t.wall ?? t.note} | ${t.cpu?.toFixed(2) ?? '-'} | ${t.rssMb ?? '-'} | ${t.outMb ?? '-'} |`);
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+
+function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'run-bench-'));
+  console.log(`# dmagate run bench — node ${process.version}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log('| build | functions | events | output | wall s | cpu s | peak RSS MB | output MB |');
+  console.log('|---|---:|---:|---|---:|---:|---:|---:|');
+  try {
+    for (const n of sizes) {
+      const sc = scenario(n);
+      const file = join(dir, `s${n}.yaml`);
+      writeFileSync(file, JSON.stringify(sc));
+      for (const [label, b] of bases) {
+        for (const [what, extra] of [['--json', ['--json']], ['text', []]]) {
+          const t = timed(join(b, 'bin', 'dmagate.js'), ['run', file, ...extra]);
+          console.log(`| ${label} | ${n} | ${sc.events.length} | ${what} | ${t.wall ?? t.note} | ${t.cpu?.toFixed(2) ?? '-'} | ${t.rssMb ?? '-'} | ${t.outMb ?? '-'} |`);
+        }
       }
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+  console.log(`(load after: ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
 }
-console.log(`(load after: ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);

@@ -280,7 +280,8 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
       const pfOfPf = str((devs[fj] as Rec).physfn);
       if (pfOfPf !== undefined) issues.push({ code: 'BAD_TOPOLOGY', message: `physfn "${str((devs[fj] as Rec).name)}" is itself a VF (its physfn is "${pfOfPf}"): a VF's physfn must be a PF`, path: at('physfn') });
     }
-    const me = out.find((x) => x.name === str(d.name));
+    const myName = str(d.name);
+    const me = myName === undefined ? undefined : builtByName.get(myName); // the first built device of that name, as out.find gave (a search per device: quadratic)
     if (me) busRangeIssues(me, d, pj === undefined ? undefined : { desc: desc(pj), rec: devs[pj] as Rec }, (...k) => ['platform', 'devices', i, ...k], issues);
   });
   aliasCycles(devs, byName, issues);
