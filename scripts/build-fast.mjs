@@ -6,8 +6,13 @@
 //    src/platform/validate.ts loads it instead of compiling the schema at every start.
 // 2. dist/bundle/{main,matrix-worker}.js — the CLI and the matrix worker as one ESM file each
 //    (esbuild), so a start loads two files instead of ~150 modules; bin/dmagate.js prefers it.
-// Either step is skipped with a note when its tool is missing: dist/ then works as before.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// 3. dist/platform/reference-platform.json — scenarios/reference-platform.yaml's value as the
+//    loader's YAML path reads it, with the YAML text it came from (src/platform/reference.ts
+//    uses it only while that text is the bundled file's: never stale). The build fails when
+//    the reference platform does not load, or its value does not survive JSON.
+// Steps 1-2 are skipped with a note when their tool is missing: dist/ then works as before.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -53,6 +58,22 @@ async function bundle() {
   return outdir;
 }
 
+async function reference() {
+  const { yamlValue, loadScenario } = await import(pathToFileURL(join(dist, 'platform', 'scenario.js')).href);
+  const { formatError } = await import(pathToFileURL(join(dist, 'platform', 'errors.js')).href);
+  const file = join(root, 'scenarios', 'reference-platform.yaml');
+  const source = readFileSync(file, 'utf8');
+  const loaded = loadScenario(source, file);
+  const y = yamlValue(source);
+  if (!loaded.scenario || 'errors' in y) throw new Error(`build-fast: ${file} does not load:\n${(loaded.errors ?? y.errors).map(formatError).join('\n')}`);
+  const text = JSON.stringify({ source, value: y.value });
+  if (!isDeepStrictEqual(JSON.parse(text).value, y.value)) throw new Error(`build-fast: the value of ${file} does not survive JSON`);
+  const out = join(dist, 'platform', 'reference-platform.json');
+  writeFileSync(out, text + '\n');
+  return out;
+}
+
 const v = await validator();
+const r = await reference();
 const b = await bundle();
-console.error(`build-fast: ${v.replace(root + '/', '')}${b ? `, ${b.replace(root + '/', '')}/` : ''}`);
+console.error(`build-fast: ${v.replace(root + '/', '')}, ${r.replace(root + '/', '')}${b ? `, ${b.replace(root + '/', '')}/` : ''}`);
