@@ -285,13 +285,22 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   const model = await loadModel();
   const sc = p.prepared.scenario;
   // issue 12: an event the explorer would never take (kernel/enabled.ts eventGuard: e.g. a probe
-  // below a port that is not present) is an input error, or a warning with --force
-  const refused = await disabledEvents(model, sc);
+  // below a port that is not present) is an input error, or a warning with --force. The guard
+  // sees the state each event is taken in: the simulation's own (one fold, not two).
+  const { eventGuard } = await import('../kernel/enabled.js');
+  const refused: string[] = [];
+  const result = simulate(model, sc, {
+    observeEvery: cex !== undefined,
+    before: (s, e, i) => {
+      // the guard reads the model's own state type; `model` is that model (loadModel)
+      const why = eventGuard(sc.platform, sc.variant, s as Parameters<typeof eventGuard>[2], e);
+      if (why !== true) refused.push(`events[${i}] ${formatEvent(e)}: not possible here: ${why}`);
+    },
+  });
   if (refused.length > 0 && !opts.force) {
     return { code: EXIT_BAD_INPUT, stdout: '', stderr: refused.map((w) => `dmagate run: ${termSafe(w)} (--force runs it anyway)\n`).join('') };
   }
   const warnings = refused.map((w) => `dmagate run: warning: ${termSafe(w)}; run anyway (--force)\n`).join('');
-  const result = simulate(model, sc, { observeEvery: cex !== undefined });
   let replayed: ReplayInfo | undefined;
   if (cex !== undefined) {
     replayed = { counterexample: cex, reproduction: checkReproduction(model, sc.platform, sc.variant, cex.invariant, sc.events, result.steps, result.steps.map((_, i) => result.observedAfter.get(i) as Observation)) };
@@ -299,20 +308,6 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   const stdout = opts.json ? JSON.stringify(runJson(p.prepared, result, replayed), null, 2) + '\n' : formatRun(p.prepared, result) + (replayed ? '\n' + replayText(replayed) : '');
   const found = !result.ok || replayed?.reproduction.reproduced === true;
   return { code: found ? EXIT_FOUND : 0, stdout, stderr: warnings };
-}
-
-/** The events the world guard disables in the state the previous events reach, as messages. */
-async function disabledEvents(model: KernelModel<unknown>, sc: Scenario): Promise<string[]> {
-  const { eventGuard } = await import('../kernel/enabled.js');
-  const out: string[] = [];
-  let s = model.init(sc.platform, sc.variant);
-  sc.events.forEach((e, i) => {
-    // the guard reads the model's own state type; `model` is that model (loadModel)
-    const why = eventGuard(sc.platform, sc.variant, s as Parameters<typeof eventGuard>[2], e);
-    if (why !== true) out.push(`events[${i}] ${formatEvent(e)}: not possible here: ${why}`);
-    s = model.step(sc.platform, sc.variant, s, e).state;
-  });
-  return out;
 }
 
 export function register(program: Command, setExit: SetExit): void {

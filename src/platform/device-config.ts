@@ -37,8 +37,25 @@ export function toBuilderSpec(c: SyntheticConfigYaml, bus?: BusDefaults): Synthe
   };
 }
 
-export function syntheticFunction(bdf: Bdf, c: SyntheticConfigYaml, bus?: BusDefaults): PciFunction {
-  return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+/** Decoded synthetic configs of one load, by spec text (SyntheticMemo). */
+export type SyntheticMemo = Map<string, PciFunction>;
+
+/** The function a synthetic config describes, at `bdf`. With a memo (one per scenario load),
+ * equal specs share one built and decoded config space — bytes, capabilities, issues — and
+ * differ in `bdf` only: decodeFunction reads the address from nowhere but its argument, and
+ * nothing writes a decoded function. 100,000 SR-IOV VFs of one PF are one 4 KiB buffer, not
+ * 400 MB (docs/performance.md "run"). */
+export function syntheticFunction(bdf: Bdf, c: SyntheticConfigYaml, bus?: BusDefaults, memo?: SyntheticMemo): PciFunction {
+  if (memo === undefined) return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+  // a loaded value (JSON or YAML's plain value): JSON.stringify is a faithful key but for
+  // non-finite numbers and bigints (not memoised); key order is part of it, so
+  // differently ordered equal specs merely miss
+  let exact = true;
+  const key = JSON.stringify([c, bus ?? null], (_k, v: unknown) => ((typeof v === 'number' && !Number.isFinite(v)) || typeof v === 'bigint' ? ((exact = false), String(v)) : v));
+  if (!exact) return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+  let fn = memo.get(key);
+  if (fn === undefined) memo.set(key, (fn = decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)))));
+  return fn.bdf === bdf ? fn : { ...fn, bdf };
 }
 
 export type DumpResult = { readonly fn: PciFunction } | { readonly error: string };
