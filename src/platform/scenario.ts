@@ -247,6 +247,12 @@ export function yamlValue(text: string): { value: unknown; doc: Document; lc: Li
   }
 }
 
+/** The YAML path alone: what loadScenario answers for every text the JSON path declines or
+ * that does not load (test/platform/json-fast.test.ts holds the two paths equal). */
+export function loadScenarioYaml(text: string, file: string, opts: LoadOptions = {}): LoadResult {
+  return loadYaml(text, file, onceReader(opts.readText));
+}
+
 function loadYaml(text: string, file: string, readText: (path: string) => string | Uint8Array): LoadResult {
   const y = yamlValue(text);
   if ('errors' in y) return { errors: y.errors };
