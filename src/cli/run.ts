@@ -10,7 +10,8 @@ import { referenceScenario } from '../platform/reference.js';
 import { loadScenarioFile } from '../platform/scenario.js';
 import type { Scenario } from '../platform/scenario.js';
 import { simulate } from '../platform/simulate.js';
-import type { SimResult } from '../platform/simulate.js';
+import type { SimResult, StepRecord } from '../platform/simulate.js';
+import { ByteSink } from '../util/byte-sink.js';
 import { withCcGuest, withIommu, withPassthrough } from '../platform/transform.js';
 import { IOMMU_IDS } from '../kernel/platform.js';
 import type { IommuId, Platform } from '../kernel/platform.js';
@@ -157,29 +158,37 @@ export function deviceTable(p: Platform, r: SimResult): string {
   return table(rows);
 }
 
-export function formatRun(prep: Prepared, r: SimResult): string {
+/** The lines before the steps (each printed followed by a newline). */
+function headLines(prep: Prepared, stepCount: number): string[] {
   const sc = prep.scenario;
-  const out: string[] = [];
-  out.push(`scenario: ${sc.file}`);
-  out.push(`platform: ${platformLine(sc.platform)}`);
-  out.push(`variant:  ${sc.variant.id}`);
-  out.push('');
-  if (r.steps.length === 0) out.push('no events: the state after boot (use -e EVENT to add some)');
-  for (const s of r.steps) {
-    out.push(`[${s.index}] ${s.event} -> ${s.ret.ok ? 'ok' : `-${s.ret.errno} (${s.ret.why})`}`);
-    for (const t of s.trace) {
-      out.push(`      ${t.fn}${t.dev ? `(${t.dev})` : ''}${t.rule ? ` [${t.rule}]` : ''}: ${t.detail}`);
-    }
-  }
-  out.push('');
-  out.push(deviceTable(sc.platform, r));
+  const out = [`scenario: ${sc.file}`, `platform: ${platformLine(sc.platform)}`, `variant:  ${sc.variant.id}`, ''];
+  if (stepCount === 0) out.push('no events: the state after boot (use -e EVENT to add some)');
+  return out;
+}
+
+/** One step: its line and its trace's, each followed by a newline. */
+export function stepText(s: StepRecord): string {
+  let t = `[${s.index}] ${s.event} -> ${s.ret.ok ? 'ok' : `-${s.ret.errno} (${s.ret.why})`}\n`;
+  for (const x of s.trace) t += `      ${x.fn}${x.dev ? `(${x.dev})` : ''}${x.rule ? ` [${x.rule}]` : ''}: ${x.detail}\n`;
+  return t;
+}
+
+/** The lines after the steps: the device table, expectations. */
+function tailLines(prep: Prepared, r: SimResult): string[] {
+  const out: string[] = ['', deviceTable(prep.scenario.platform, r)];
   if (prep.expectSkipped) out.push('', `expectations not checked: ${prep.expectSkipped}`);
   if (r.expectations.length > 0) {
     const failed = r.expectations.filter((e) => !e.ok);
     out.push('', `expectations: ${r.expectations.length} checked, ${failed.length === 0 ? 'all hold' : `${failed.length} FAILED`}`);
     for (const e of failed) out.push(`  FAIL ${e.what}: expected ${JSON.stringify(e.expected)}, got ${JSON.stringify(e.actual)}`);
   }
-  return out.join('\n') + '\n';
+  return out;
+}
+
+const lines = (xs: readonly string[]): string => xs.map((x) => x + '\n').join('');
+
+export function formatRun(prep: Prepared, r: SimResult): string {
+  return lines(headLines(prep, r.steps.length)) + r.steps.map(stepText).join('') + lines(tailLines(prep, r));
 }
 
 /** The replay of a --trace counterexample: where from, and whether it reproduces. */
@@ -198,24 +207,25 @@ export function replayText(x: ReplayInfo): string {
   return `${head}\n${verdict}\n`;
 }
 
-export function runJson(prep: Prepared, r: SimResult, replayed?: ReplayInfo): unknown {
-  const sc = prep.scenario;
-  const bdfOf = new Map(sc.platform.devices.map((d) => [d.name, d.bdf]));
+function jsonDevices(prep: Prepared, r: SimResult): Record<string, unknown> {
+  const bdfOf = new Map(prep.scenario.platform.devices.map((d) => [d.name, d.bdf]));
   const devices: Record<string, unknown> = {};
   for (const [name, d] of Object.entries(r.final.devices)) {
     const bdf = bdfOf.get(name);
     const b = bdf === undefined ? null : parseBdf(bdf);
     devices[name] = b === null ? d : { ...d, bdf: formatBdf(b, true) };
   }
+  return devices;
+}
+
+/** The members before `steps`, and after it, of runJson's object (docs/json.md). */
+function jsonHead(prep: Prepared): Record<string, unknown> {
+  const sc = prep.scenario;
+  return { scenario: sc.file, platform: sc.platform.name, iommu: sc.platform.iommu, cmdline: sc.platform.cmdline.raw, ccGuest: sc.platform.ccGuest, variant: sc.variant.id };
+}
+function jsonTail(prep: Prepared, r: SimResult, replayed?: ReplayInfo): Record<string, unknown> {
   return {
-    scenario: sc.file,
-    platform: sc.platform.name,
-    iommu: sc.platform.iommu,
-    cmdline: sc.platform.cmdline.raw,
-    ccGuest: sc.platform.ccGuest,
-    variant: sc.variant.id,
-    steps: r.steps.map((s) => ({ event: s.event, ret: s.ret, trace: s.trace })),
-    devices,
+    devices: jsonDevices(prep, r),
     expectations: r.expectations,
     ...(prep.expectSkipped ? { expectationsSkipped: prep.expectSkipped } : {}),
     ...(replayed
@@ -234,6 +244,39 @@ export function runJson(prep: Prepared, r: SimResult, replayed?: ReplayInfo): un
   };
 }
 
+const jsonStep = (s: StepRecord): unknown => ({ event: s.event, ret: s.ret, trace: s.trace });
+
+export function runJson(prep: Prepared, r: SimResult, replayed?: ReplayInfo): unknown {
+  return { ...jsonHead(prep), steps: r.steps.map(jsonStep), ...jsonTail(prep, r, replayed) };
+}
+
+/** `"key": value` as a member of a top-level object in `JSON.stringify(…, null, 2)`: the very
+ * text JSON.stringify gives it there (its own object, less the braces). */
+const member = (k: string, v: unknown): string => JSON.stringify({ [k]: v }, null, 2).slice(2, -2);
+/** An element of a top-level array member (depth 2), as JSON.stringify gives it there. */
+const element2 = (v: unknown): string => JSON.stringify([[v]], null, 2).slice(6, -6);
+
+/** runJson's text, `JSON.stringify(runJson(…), null, 2) + "\n"`, written piecewise: the steps
+ * as they are taken (runCommand), the rest around them; each piece is JSON.stringify's own
+ * text for it at its depth, so the bytes are the same (test/scenarios/run-cli.test.ts). */
+export class JsonRunWriter {
+  private steps = 0;
+  constructor(private readonly sink: { write(s: string): void }) {}
+  head(prep: Prepared): void {
+    this.sink.write('{\n');
+    for (const [k, v] of Object.entries(jsonHead(prep))) this.sink.write(`${member(k, v)},\n`);
+    this.sink.write('  "steps": [');
+  }
+  step(s: StepRecord): void {
+    this.sink.write(`${this.steps++ === 0 ? '\n' : ',\n'}${element2(jsonStep(s))}`);
+  }
+  tail(prep: Prepared, r: SimResult, replayed?: ReplayInfo): void {
+    this.sink.write(this.steps === 0 ? ']' : '\n  ]');
+    for (const [k, v] of Object.entries(jsonTail(prep, r, replayed))) this.sink.write(`,\n${member(k, v)}`);
+    this.sink.write('\n}\n');
+  }
+}
+
 async function loadModel(): Promise<KernelModel<unknown>> {
   // Loaded on demand: `dmagate schema` and the loader work without the model.
   const { kernelModel } = await import('../kernel/model.js');
@@ -242,7 +285,8 @@ async function loadModel(): Promise<KernelModel<unknown>> {
 
 export interface CommandOutput {
   readonly code: number;
-  readonly stdout: string;
+  /** A string, or (a scenario's run, which may be hundreds of MB) its UTF-8 bytes in chunks. */
+  readonly stdout: string | readonly Uint8Array[];
   readonly stderr: string;
 }
 
@@ -289,8 +333,17 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   // sees the state each event is taken in: the simulation's own (one fold, not two).
   const { eventGuard } = await import('../kernel/enabled.js');
   const refused: string[] = [];
+  // Without --trace, the output is written as the steps are taken (no trace is kept to the end).
+  const sink = cex === undefined ? new ByteSink() : undefined;
+  const jw = sink && opts.json ? new JsonRunWriter(sink) : undefined;
+  if (sink) {
+    if (jw) jw.head(p.prepared);
+    else sink.write(lines(headLines(p.prepared, sc.events.length)));
+  }
   const result = simulate(model, sc, {
     observeEvery: cex !== undefined,
+    keepTraces: sink === undefined,
+    onStep: sink === undefined ? undefined : jw ? (st) => jw.step(st) : (st) => sink.write(stepText(st)),
     before: (s, e, i) => {
       // the guard reads the model's own state type; `model` is that model (loadModel)
       const why = eventGuard(sc.platform, sc.variant, s as Parameters<typeof eventGuard>[2], e);
@@ -305,7 +358,12 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   if (cex !== undefined) {
     replayed = { counterexample: cex, reproduction: checkReproduction(model, sc.platform, sc.variant, cex.invariant, sc.events, result.steps, result.steps.map((_, i) => result.observedAfter.get(i) as Observation)) };
   }
-  const stdout = opts.json ? JSON.stringify(runJson(p.prepared, result, replayed), null, 2) + '\n' : formatRun(p.prepared, result) + (replayed ? '\n' + replayText(replayed) : '');
+  let stdout: string | readonly Uint8Array[];
+  if (sink) {
+    if (jw) jw.tail(p.prepared, result);
+    else sink.write(lines(tailLines(p.prepared, result)));
+    stdout = sink.chunks();
+  } else stdout = opts.json ? JSON.stringify(runJson(p.prepared, result, replayed), null, 2) + '\n' : formatRun(p.prepared, result) + (replayed ? '\n' + replayText(replayed) : '');
   const found = !result.ok || replayed?.reproduction.reproduced === true;
   return { code: found ? EXIT_FOUND : 0, stdout, stderr: warnings };
 }
@@ -352,7 +410,9 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--force', 'run events the model says cannot happen there (e.g. a probe below an absent port), with a warning')
     .action(async (file: string | undefined, opts: RunOptions) => {
       const r = await runCommand(file, opts);
-      if (r.stdout) process.stdout.write(r.stdout);
+      if (typeof r.stdout === 'string') {
+        if (r.stdout) process.stdout.write(r.stdout);
+      } else for (const c of r.stdout) process.stdout.write(c);
       if (r.stderr) process.stderr.write(r.stderr);
       setExit(r.code);
     });

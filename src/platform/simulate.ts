@@ -62,7 +62,14 @@ export interface SimulateOptions<S> {
   /** Called with the state each event is taken in, before its step (run's world guard: one
    * fold instead of a second one over the same states). */
   readonly before?: (state: S, event: KEvent, index: number) => void;
+  /** Called with each step as it is taken (run prints it then: docs/performance.md "run"). */
+  readonly onStep?: (step: StepRecord) => void;
+  /** false: the result's steps keep no trace (it went to onStep), so 100,000 functions' traces
+   * are not all held until the end. Default true. */
+  readonly keepTraces?: boolean;
 }
+
+const NO_TRACE: readonly TraceEntry[] = Object.freeze([]);
 
 export function simulate<S>(model: KernelModel<S>, sim: Simulation, opts: SimulateOptions<S> = {}): SimResult {
   const { platform: p, variant: v } = sim;
@@ -74,7 +81,9 @@ export function simulate<S>(model: KernelModel<S>, sim: Simulation, opts: Simula
     opts.before?.(s, e, index);
     const r = model.step(p, v, s, e);
     s = r.state;
-    steps.push({ index, event: formatEvent(e), ret: r.ret, trace: r.trace });
+    const rec: StepRecord = { index, event: formatEvent(e), ret: r.ret, trace: r.trace };
+    opts.onStep?.(rec);
+    steps.push(opts.keepTraces === false ? { index, event: rec.event, ret: r.ret, trace: NO_TRACE } : rec);
     if (opts.observeEvery === true || wanted.has(index)) observedAfter.set(index, model.observe(p, v, s));
   });
   const final = model.observe(p, v, s);
