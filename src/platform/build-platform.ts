@@ -224,19 +224,17 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
     const parent = str(d.parent) ?? null;
     const physfn = str(d.physfn);
     const alias = str(d.dmaAliasOf);
-    out.push({
-      name,
-      bdf: d.bdf as string,
-      parent,
-      config,
-      ...(physfn !== undefined ? { physfn } : {}),
-      externalFacing: bool(d.externalFacing, false),
-      ...(typeof d.usb4HostInterface === 'boolean' ? { usb4HostInterface: d.usb4HostInterface } : {}),
-      ...(typeof d.pasidNoTlp === 'boolean' ? { pasidNoTlp: d.pasidNoTlp } : {}),
-      ...(alias !== undefined ? { dmaAliasOf: alias } : {}),
-      reservedRegions: buildRegions(d.reservedRegions, at, issues),
-      driver: buildDriver(d.driver),
-    });
+    // the optional keys assigned in place, in the order the descriptor always had (spreading
+    // `cond ? {k} : {}` per key cost a 100,000-device load ≈ 0.1 s)
+    const desc: { -readonly [K in keyof DeviceDesc]?: DeviceDesc[K] } = { name, bdf: d.bdf as string, parent, config };
+    if (physfn !== undefined) desc.physfn = physfn;
+    desc.externalFacing = bool(d.externalFacing, false);
+    if (typeof d.usb4HostInterface === 'boolean') desc.usb4HostInterface = d.usb4HostInterface;
+    if (typeof d.pasidNoTlp === 'boolean') desc.pasidNoTlp = d.pasidNoTlp;
+    if (alias !== undefined) desc.dmaAliasOf = alias;
+    desc.reservedRegions = buildRegions(d.reservedRegions, at, issues);
+    desc.driver = buildDriver(d.driver);
+    out.push(desc as DeviceDesc);
   });
 
   // References: by name, to a device listed earlier (parents and PFs) or anywhere (aliases).

@@ -37,6 +37,13 @@ export function toBuilderSpec(c: SyntheticConfigYaml, bus?: BusDefaults): Synthe
   };
 }
 
+/** No NaN or ±Infinity anywhere in a plain value. */
+function finiteOnly(v: unknown): boolean {
+  let ok = true;
+  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? ((ok = false), 0) : x));
+  return ok;
+}
+
 /** Decoded synthetic configs of one load, by spec text (SyntheticMemo). */
 export type SyntheticMemo = Map<string, PciFunction>;
 
@@ -48,11 +55,16 @@ export type SyntheticMemo = Map<string, PciFunction>;
 export function syntheticFunction(bdf: Bdf, c: SyntheticConfigYaml, bus?: BusDefaults, memo?: SyntheticMemo): PciFunction {
   if (memo === undefined) return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
   // a loaded value (JSON or YAML's plain value): JSON.stringify is a faithful key but for
-  // non-finite numbers and bigints (not memoised); key order is part of it, so
+  // NaN, ±Infinity (written as null) and bigints (not memoised); key order is part of it, so
   // differently ordered equal specs merely miss
-  let exact = true;
-  const key = JSON.stringify([c, bus ?? null], (_k, v: unknown) => ((typeof v === 'number' && !Number.isFinite(v)) || typeof v === 'bigint' ? ((exact = false), String(v)) : v));
-  if (!exact) return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+  let key: string;
+  try {
+    key = JSON.stringify([c, bus ?? null]);
+  } catch {
+    return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus))); // a bigint
+  }
+  // "null" may stand for NaN or ±Infinity: then look closer (a replacer slows every key)
+  if (key.includes('null') && !finiteOnly(c)) return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
   let fn = memo.get(key);
   if (fn === undefined) memo.set(key, (fn = decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)))));
   return fn.bdf === bdf ? fn : { ...fn, bdf };

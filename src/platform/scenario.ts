@@ -148,8 +148,8 @@ function buildExpect(v: unknown, events: readonly KEvent[], names: ReadonlySet<s
 }
 
 /** The scenario from its plain value (issues are path-only: the caller positions them). */
-function assemble(value: unknown, file: string, readText: (path: string) => string | Uint8Array): { scenario?: Scenario; issues: PathIssue[] } {
-  const issues: PathIssue[] = schemaIssues(value === null || value === undefined ? {} : value).map((s) => ({ ...s }));
+function assemble(value: unknown, file: string, readText: (path: string) => string | Uint8Array, schemaChecked = false): { scenario?: Scenario; issues: PathIssue[] } {
+  const issues: PathIssue[] = schemaChecked ? [] : schemaIssues(value === null || value === undefined ? {} : value).map((s) => ({ ...s }));
   const root = isRec(value) ? value : {};
   const badConfig = new Set<number>();
   for (const i of issues) {
@@ -179,10 +179,12 @@ function onceReader(read: ((path: string) => string | Uint8Array) | undefined): 
   };
 }
 
-/** A scenario from a value that was checked before (the build's copy of the reference
- * platform, platform/reference.ts): undefined when it does not load (then load the text). */
-export function scenarioFromValue(value: unknown, file: string, opts: LoadOptions = {}): Scenario | undefined {
-  return assemble(value, file, onceReader(opts.readText)).scenario;
+/** A scenario from a plain value (the build's copy of the reference platform,
+ * platform/reference.ts): undefined when it does not load (then load the text for the errors).
+ * `schemaChecked`: the value is known to have no schema issues under this very schema (the
+ * build checked it), so the validator is not run. */
+export function scenarioFromValue(value: unknown, file: string, opts: LoadOptions & { readonly schemaChecked?: boolean } = {}): Scenario | undefined {
+  return assemble(value, file, onceReader(opts.readText), opts.schemaChecked === true).scenario;
 }
 
 /** Loads a scenario from YAML (or JSON) text. `file` names it in errors and anchors dump paths.

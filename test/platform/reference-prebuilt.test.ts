@@ -13,6 +13,8 @@ import { loadScenarioYaml, yamlValue } from '../../src/platform/scenario.js';
 import { syntheticFunction } from '../../src/platform/device-config.js';
 import type { SyntheticMemo } from '../../src/platform/device-config.js';
 import { parseBdf } from '../../src/pci/bdf.js';
+import { scenarioSchema } from '../../src/platform/schema.js';
+import { schemaIssues } from '../../src/platform/validate.js';
 
 const root = packageRoot();
 const yamlFile = join(root, ...REFERENCE_FILE);
@@ -24,9 +26,10 @@ const fromYaml = loadScenarioYaml(yamlText, yamlFile);
 test('the build\'s copy is the YAML\'s value (when dist/ is built from this YAML)', (t) => {
   const f = join(root, ...REFERENCE_PREBUILT);
   if (!existsSync(f)) return t.skip('dist/ not built (npm run build)');
-  const pre = JSON.parse(readFileSync(f, 'utf8')) as { source: string; value: unknown };
+  const pre = JSON.parse(readFileSync(f, 'utf8')) as { source: string; value: unknown; schema?: string };
   if (pre.source !== yamlText) return t.skip('dist/ is older than scenarios/reference-platform.yaml (npm run build); the loader ignores it');
   assert.deepStrictEqual(pre.value, y.value);
+  if (pre.schema === JSON.stringify(scenarioSchema)) assert.deepStrictEqual(schemaIssues(pre.value), []);
 });
 
 test('referenceScenario() equals the YAML path\'s load of the bundled file', () => {
@@ -47,7 +50,20 @@ test('a copy is used only for the text it was made from', () => {
     assert.deepStrictEqual(s, loadScenarioYaml(edited, yamlFile).scenario);
   }
   assert.equal(prebuiltValue({ source: 'a', value: 1 }, 'b'), undefined);
-  assert.deepStrictEqual(prebuiltValue({ source: 'a', value: 1 }, 'a'), { value: 1 });
+  assert.deepStrictEqual(prebuiltValue({ source: 'a', value: 1 }, 'a'), { value: 1, schemaChecked: false });
+});
+
+test('the schema check is skipped only for a copy validated under this very schema', () => {
+  const schema = JSON.stringify(scenarioSchema);
+  assert.equal(prebuiltValue({ source: 'a', value: 1, schema }, 'a')?.schemaChecked, true);
+  assert.equal(prebuiltValue({ source: 'a', value: 1, schema: schema.replace('"platform"', '"platfrm"') }, 'a')?.schemaChecked, false);
+  assert.equal(prebuiltValue({ source: 'a', value: 1, schema: 7 }, 'a')?.schemaChecked, false);
+  // a checked copy loads as the YAML does
+  assert.deepStrictEqual(loadReference(yamlText, yamlFile, { source: yamlText, value: y.value, schema }), fromYaml.scenario);
+  // an unchecked one that the schema rejects is not used
+  const bad = structuredClone(y.value) as { platform: { devices: { driver: Record<string, unknown> }[] } };
+  bad.platform.devices[0].driver.dmaMode = 'sometimes';
+  assert.deepStrictEqual(loadReference(yamlText, yamlFile, { source: yamlText, value: bad }), fromYaml.scenario);
 });
 
 test('a copy that does not load falls back to the YAML', () => {
