@@ -4,7 +4,7 @@
 // when the schema already complained, and skips what it cannot read.
 
 import { didYouMean } from '../util/suggest.js';
-import type { PciFunction } from '../pci/types.js';
+import type { Bdf, PciFunction } from '../pci/types.js';
 import { parseCmdline } from './cmdline.js';
 import { dumpFunction, syntheticFunction } from './device-config.js';
 import { formatBdf, parseBdf } from '../pci/bdf.js';
@@ -33,15 +33,15 @@ export interface BuildOptions {
 }
 
 /** Bridge bus numbers from the topology: secondary = lowest child bus, subordinate = highest below. */
-function busDefaults(devs: readonly unknown[]): Map<string, BusDefaults> {
+function busDefaults(devs: readonly unknown[], bdfs: readonly (Bdf | null)[]): Map<string, BusDefaults> {
   const bus = new Map<string, number>();
   const parentOf = new Map<string, string>();
-  for (const d of devs) {
-    if (!isRec(d) || typeof d.name !== 'string' || typeof d.bdf !== 'string') continue;
-    const b = parseBdf(d.bdf);
+  devs.forEach((d, i) => {
+    if (!isRec(d) || typeof d.name !== 'string' || typeof d.bdf !== 'string') return;
+    const b = bdfs[i];
     if (b) bus.set(d.name, b.bus);
     if (typeof d.parent === 'string') parentOf.set(d.name, d.parent);
-  }
+  });
   // built in place (a copy per child and ancestor cost 100,000-function loads ≈ 0.1 s)
   const out = new Map<string, { primaryBus: number; secondaryBus?: number; subordinateBus?: number }>();
   for (const [name, b] of bus) out.set(name, { primaryBus: b });
@@ -148,8 +148,8 @@ function busRangeIssues(
   const pr = busRange(parent?.desc);
   const pc = parent && isRec(parent.rec.config) ? parent.rec.config : undefined;
   if (!pr || !pc || typeof pc.dump === 'string' || pr.sec > pr.sub) return;
-  const bdf = parseBdf(me.bdf);
-  if (bdf && (bdf.bus < pr.sec || bdf.bus > pr.sub)) {
+  const bdf = me.config.bdf; // parseBdf(me.bdf): the function is decoded at the device's address
+  if (bdf.bus < pr.sec || bdf.bus > pr.sub) {
     issues.push({ code: 'BAD_TOPOLOGY', message: `bus ${hex2(bdf.bus)} is outside the buses ${hex2(pr.sec)}-${hex2(pr.sub)} its parent "${parent?.desc?.name}" forwards (secondary-subordinate)`, path: at('bdf') });
   }
 }
@@ -198,9 +198,10 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
 
   const devs = Array.isArray(p.devices) ? p.devices : [];
   const byName = new Map<string, number>();
-  const byBdf = new Map<string, number>();
+  const byBdf = new Map<number, number>(); // by the address as one number (a text key per device cost more)
   const out: DeviceDesc[] = [];
-  const buses = busDefaults(devs);
+  const bdfs = devs.map((d) => (isRec(d) && typeof d.bdf === 'string' ? parseBdf(d.bdf) : null));
+  const buses = busDefaults(devs, bdfs);
   const synth: SyntheticMemo = new Map();
   let complete = true;
   devs.forEach((d, i) => {
@@ -212,11 +213,11 @@ export function buildPlatform(p: unknown, o: BuildOptions, issues: PathIssue[]):
       if (prev !== undefined) issues.push({ code: 'DUPLICATE', message: `device name "${name}" is also devices[${prev}]`, path: at('name') });
       else byName.set(name, i);
     }
-    const bdf = typeof d.bdf === 'string' ? parseBdf(d.bdf) : null;
+    const bdf = bdfs[i];
     if (bdf) {
-      const key = formatBdf(bdf, true);
+      const key = ((bdf.domain * 0x100 + bdf.bus) * 0x20 + bdf.dev) * 8 + bdf.fn; // < 2^48: exact
       const prev = byBdf.get(key);
-      if (prev !== undefined) issues.push({ code: 'DUPLICATE', message: `BDF ${key} is also devices[${prev}]`, path: at('bdf') });
+      if (prev !== undefined) issues.push({ code: 'DUPLICATE', message: `BDF ${formatBdf(bdf, true)} is also devices[${prev}]`, path: at('bdf') });
       else byBdf.set(key, i);
     }
     const config = buildConfig(d, i, bdf, name === undefined ? undefined : buses.get(name), o, synth, issues);
