@@ -3,8 +3,8 @@
 // (key paths) -> semantic checks and assembly (build-platform.ts, this file). Every error is
 // collected and carries its key path and line:column; nothing is thrown for bad input.
 
-import { LineCounter, parseDocument } from 'yaml';
-import type { Document } from 'yaml';
+import { Composer, LineCounter, Parser, YAMLParseError } from 'yaml';
+import type { CST, Document } from 'yaml';
 import { didYouMean } from '../util/suggest.js';
 import { INPUT_LIMITS, readInputBytes, readInputText } from '../util/read-input.js';
 import { MAX_DUMP_LINE } from '../pci/dump.js';
@@ -19,7 +19,7 @@ import type { DevicesExpect, Expectations, LoadResult, PathIssue, ReturnExpect, 
 import { schemaIssues } from './validate.js';
 import { jsonScenarioValue } from './json-fast.js';
 import { withPos } from './yaml-pos.js';
-import { depthError, exactIntegers, MAX_YAML_DEPTH } from './yaml-limits.js';
+import { cstDepthError, exactIntegers, flowDepthError, MAX_YAML_DEPTH } from './yaml-limits.js';
 
 export type { Scenario, LoadResult, Expectations, DevicesExpect, ReturnExpect } from './scenario-types.js';
 
@@ -200,12 +200,34 @@ export function loadScenario(text: string, file: string, opts: LoadOptions = {})
   return loadYaml(text, file, readText);
 }
 
+/** yaml's parseDocument (yaml 2.x public-api.ts) from tokens already parsed: the first document,
+ * with MULTIPLE_DOCS on it when the text holds another (logLevel is not 'silent'); prettyErrors
+ * false, so the errors are left as the Composer makes them. */
+function composeDocument(tokens: readonly CST.Token[], length: number, lc: LineCounter): Document.Parsed {
+  // the options parseDocument was given (it hands them all to its Composer)
+  const composer = new Composer({ lineCounter: lc, prettyErrors: false, uniqueKeys: true, intAsBigInt: true, logLevel: 'error' });
+  let doc: Document.Parsed | null = null;
+  for (const d of composer.compose(tokens, true, length)) {
+    if (!doc) doc = d;
+    else {
+      doc.errors.push(new YAMLParseError(d.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) ends with a document even for an empty text
+  return doc as Document.Parsed;
+}
+
 /** The text as YAML: its plain value, or the syntax, depth and number errors (positioned). The
  * build uses it for its copy of the reference platform (scripts/build-fast.mjs). */
 export function yamlValue(text: string): { value: unknown; doc: Document; lc: LineCounter } | { errors: ScenarioError[] } {
   const lc = new LineCounter();
-  // yaml's composer recurses: refuse deep nesting from the (iterative) CST first.
-  const deep = depthError(text);
+  // yaml's composer recurses: refuse deep nesting from the (iterative) CST first. The CST is
+  // built once, for the depth check and then for the Composer (parseDocument, written out).
+  let tokens: CST.Token[] = [];
+  const deep =
+    flowDepthError(text) ??
+    cstDepthError((tokens = Array.from(new Parser(lc.addNewLine).parse(text))));
   if (deep !== null) {
     let line = 1;
     let lineStart = 0;
@@ -227,7 +249,7 @@ export function yamlValue(text: string): { value: unknown; doc: Document; lc: Li
       ],
     };
   }
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, intAsBigInt: true, logLevel: 'error' });
+  const doc = composeDocument(tokens, text.length, lc);
   if (doc.errors.length > 0) {
     return {
       errors: capErrors(
