@@ -123,9 +123,19 @@ function notes(d: DeviceObs): string {
   return n.join(', ');
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+/** Columns padded to their widest cell (the last one not), two spaces apart, lines trimmed.
+ * Loops, not a spread of every row's cell per column (100,000 rows: docs/performance.md). */
+function table(rows: readonly (readonly string[])[]): string {
+  const n = rows[0].length;
+  const widths = new Array<number>(n).fill(0);
+  for (const r of rows) for (let i = 0; i < n; i++) if (r[i].length > widths[i]) widths[i] = r[i].length;
+  const out: string[] = [];
+  for (const r of rows) {
+    let line = '';
+    for (let i = 0; i < r.length; i++) line += (i === 0 ? '' : '  ') + (i === r.length - 1 ? r[i] : r[i].padEnd(widths[i]));
+    out.push(line.trimEnd());
+  }
+  return out.join('\n');
 }
 
 function platformLine(p: Platform): string {
