@@ -4,13 +4,20 @@
 // 1. dist/platform/scenario-validator.cjs — the scenario JSON Schema compiled by Ajv's
 //    standalone code generation, from the schema tsc just built (so it cannot be stale);
 //    src/platform/validate.ts loads it instead of compiling the schema at every start.
-// 2. dist/bundle/main.cjs and matrix-worker.js — the CLI (CommonJS) and the matrix worker (ESM) as
+// 2. dist/platform/reference-platform.json — scenarios/reference-platform.yaml's value as the
+//    loader's YAML path reads it, with the YAML text it came from (src/platform/reference.ts
+//    uses it only while that text is the bundled file's: never stale). The build fails when
+//    the reference platform does not load, or its value does not survive JSON. With it, the
+//    schema it was valid under: while that is the running code's, the check is skipped.
+// 3. dist/bundle/main.cjs and matrix-worker.js — the CLI (CommonJS) and the matrix worker (ESM) as
 //    one file each (esbuild), so a start loads one file instead of ~150 modules; bin/dmagate.js
-//    prefers it. 3. dist/bundle/main.cjs.cache — V8's code cache of the CLI bundle after a default
-//    matrix run (bin/load-bundle.js), so a start does not compile what it runs.
-// Either step is skipped with a note when its tool is missing: dist/ then works as before.
+//    prefers it. 4. dist/bundle/main.cjs.cache — V8's code cache of the CLI bundle after a default
+//    matrix run (bin/load-bundle.js; after step 2, so the run takes the path a start takes), so a
+//    start does not compile what it runs.
+// Steps 1 and 3 are skipped with a note when their tool is missing: dist/ then works as before.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -81,6 +88,24 @@ async function bundle() {
   return outdir;
 }
 
+async function reference() {
+  const { yamlValue, loadScenario } = await import(pathToFileURL(join(dist, 'platform', 'scenario.js')).href);
+  const { formatError } = await import(pathToFileURL(join(dist, 'platform', 'errors.js')).href);
+  const file = join(root, 'scenarios', 'reference-platform.yaml');
+  const source = readFileSync(file, 'utf8');
+  const loaded = loadScenario(source, file);
+  const y = yamlValue(source);
+  if (!loaded.scenario || 'errors' in y) throw new Error(`build-fast: ${file} does not load:\n${(loaded.errors ?? y.errors).map(formatError).join('\n')}`);
+  const { scenarioSchema } = await import(pathToFileURL(join(dist, 'platform', 'schema.js')).href);
+  // the schema it loaded under (loadScenario above: no issues), so the loader may skip the check
+  const text = JSON.stringify({ source, value: y.value, schema: JSON.stringify(scenarioSchema) });
+  if (!isDeepStrictEqual(JSON.parse(text).value, y.value)) throw new Error(`build-fast: the value of ${file} does not survive JSON`);
+  const out = join(dist, 'platform', 'reference-platform.json');
+  writeFileSync(out, text + '\n');
+  return out;
+}
+
 const v = await validator();
+const r = await reference();
 const b = await bundle();
-console.error(`build-fast: ${v.replace(root + '/', '')}${b ? `, ${b.replace(root + '/', '')}/` : ''}`);
+console.error(`build-fast: ${v.replace(root + '/', '')}, ${r.replace(root + '/', '')}${b ? `, ${b.replace(root + '/', '')}/` : ''}`);

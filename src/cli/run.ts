@@ -3,26 +3,32 @@
 // state; checks the scenario's `expect:` (exit 1 when one fails). Format: docs/scenario.md.
 import type { Command } from 'commander';
 import { formatEvent, parseEvent } from '../kernel/types.js';
-import type { DeviceObs, KEvent, KernelModel, Observation } from '../kernel/types.js';
+import type { KEvent, KernelModel, Observation } from '../kernel/types.js';
 import { parseVariant } from '../kernel/variants.js';
 import { formatError } from '../platform/errors.js';
 import { referenceScenario } from '../platform/reference.js';
 import { loadScenarioFile } from '../platform/scenario.js';
 import type { Scenario } from '../platform/scenario.js';
 import { simulate } from '../platform/simulate.js';
-import type { SimResult } from '../platform/simulate.js';
+import { ByteSink } from '../util/byte-sink.js';
+import { formatRun, headLines, JsonRunWriter, lines, replayText, runJson, stepText, tailLines } from './run-format.js';
+import type { ReplayInfo } from './run-format.js';
+
 import { withCcGuest, withIommu, withPassthrough } from '../platform/transform.js';
 import { IOMMU_IDS } from '../kernel/platform.js';
 import type { IommuId, Platform } from '../kernel/platform.js';
 import type { SetExit } from './commands.js';
-import { formatBdf, parseBdf } from '../pci/bdf.js';
 import { didYouMean } from '../util/suggest.js';
 import { termSafe } from '../util/term.js';
 import { collectList } from './select.js';
 import { EXIT_BAD_INPUT, EXIT_FOUND } from './exit.js';
 import { InputError } from '../util/errors.js';
 import { checkReproduction, parseCounterexample, readTraceSource } from './replay.js';
-import type { Counterexample, Reproduction } from './replay.js';
+import type { Counterexample } from './replay.js';
+
+// the output functions, for callers of this module (tests, bench/run-bench.mjs)
+export { deviceTable, formatRun, JsonRunWriter, replayText, runJson, stepText } from './run-format.js';
+export type { ReplayInfo } from './run-format.js';
 
 export interface RunOptions {
   readonly iommu?: string;
@@ -105,135 +111,6 @@ export function prepare(base: Scenario, o: RunOptions & { readonly replay?: Coun
   return { prepared: { scenario } };
 }
 
-const yn = (b: boolean): string => (b ? 'yes' : 'no');
-
-function atsCell(d: DeviceObs): string {
-  if (!d.atsEnabled) return 'off';
-  return d.stu === null ? 'on' : `on (STU ${d.stu})`;
-}
-
-function notes(d: DeviceObs): string {
-  const n: string[] = [];
-  if (d.untrusted) n.push('untrusted');
-  if (d.isVf) n.push('VF');
-  if (d.requireDirect) n.push(`require_direct (RMR ${d.rmrReachable ? 'reachable' : 'NOT reachable'})`);
-  if (d.accepted) n.push('accepted');
-  if (d.optedIn) n.push('opted in');
-  return n.join(', ');
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
-}
-
-function platformLine(p: Platform): string {
-  const pt = p.cmdline.passthrough === undefined ? 'build default' : p.cmdline.passthrough ? 'on' : 'off';
-  return `${p.name} on ${p.iommu}; cmdline "${p.cmdline.raw}" (passthrough ${pt}${p.cmdline.noats ? ', pci=noats' : ''})${p.ccGuest ? '; confidential-compute guest' : ''}`;
-}
-
-/** The per-device table: domain, ATS (+STU), Translated accepted, untranslated reach, MSI, CXL.cache HPA. */
-export function deviceTable(p: Platform, r: SimResult): string {
-  const rows: string[][] = [['device', 'driver', 'group', 'domain', 'ATS', 'Translated', 'untranslated', 'MSI', 'CXL.cache HPA', 'notes']];
-  for (const dev of p.devices) {
-    const d = r.final.devices[dev.name];
-    if (!d || !d.present) {
-      rows.push([dev.name, '-', '-', 'not present', '-', '-', '-', '-', '-', '']);
-      continue;
-    }
-    rows.push([
-      dev.name,
-      d.driver === null ? '-' : `${d.driver}${d.dmaMode && d.dmaMode !== 'normal' ? ` (${d.dmaMode})` : ''}`,
-      d.group ?? '-',
-      d.domain + (d.groupOwned ? ' [vfio]' : '') + (d.pasidsAttached > 0 ? ` +${d.pasidsAttached} PASID` : ''),
-      atsCell(d),
-      d.translatedAccepted ? 'accepted' : 'rejected',
-      d.untranslated,
-      d.msi,
-      d.cxlCache ? yn(d.cxlHpa) : '-',
-      notes(d),
-    ]);
-  }
-  return table(rows);
-}
-
-export function formatRun(prep: Prepared, r: SimResult): string {
-  const sc = prep.scenario;
-  const out: string[] = [];
-  out.push(`scenario: ${sc.file}`);
-  out.push(`platform: ${platformLine(sc.platform)}`);
-  out.push(`variant:  ${sc.variant.id}`);
-  out.push('');
-  if (r.steps.length === 0) out.push('no events: the state after boot (use -e EVENT to add some)');
-  for (const s of r.steps) {
-    out.push(`[${s.index}] ${s.event} -> ${s.ret.ok ? 'ok' : `-${s.ret.errno} (${s.ret.why})`}`);
-    for (const t of s.trace) {
-      out.push(`      ${t.fn}${t.dev ? `(${t.dev})` : ''}${t.rule ? ` [${t.rule}]` : ''}: ${t.detail}`);
-    }
-  }
-  out.push('');
-  out.push(deviceTable(sc.platform, r));
-  if (prep.expectSkipped) out.push('', `expectations not checked: ${prep.expectSkipped}`);
-  if (r.expectations.length > 0) {
-    const failed = r.expectations.filter((e) => !e.ok);
-    out.push('', `expectations: ${r.expectations.length} checked, ${failed.length === 0 ? 'all hold' : `${failed.length} FAILED`}`);
-    for (const e of failed) out.push(`  FAIL ${e.what}: expected ${JSON.stringify(e.expected)}, got ${JSON.stringify(e.actual)}`);
-  }
-  return out.join('\n') + '\n';
-}
-
-/** The replay of a --trace counterexample: where from, and whether it reproduces. */
-export interface ReplayInfo {
-  readonly counterexample: Counterexample;
-  readonly reproduction: Reproduction;
-}
-
-export function replayText(x: ReplayInfo): string {
-  const c = x.counterexample;
-  const r = x.reproduction;
-  const head = `replayed: ${r.code} ${r.invariant} from ${termSafe(c.source)} (${c.iommu}, passthrough ${c.passthrough ? 'on' : 'off'}${c.ccGuest ? ', CC guest' : ''}, variant ${c.variant})`;
-  const verdict = r.reproduced
-    ? `reproduced: ${r.invariant} is violated after [${r.step}] ${formatEvent(c.events[r.step ?? 0])}${r.detail ? `: ${termSafe(r.detail)}` : ''}`
-    : `NOT reproduced: ${r.invariant} holds at every step of the replay${r.detail ? ` (${termSafe(r.detail)})` : ''}`;
-  return `${head}\n${verdict}\n`;
-}
-
-export function runJson(prep: Prepared, r: SimResult, replayed?: ReplayInfo): unknown {
-  const sc = prep.scenario;
-  const bdfOf = new Map(sc.platform.devices.map((d) => [d.name, d.bdf]));
-  const devices: Record<string, unknown> = {};
-  for (const [name, d] of Object.entries(r.final.devices)) {
-    const bdf = bdfOf.get(name);
-    const b = bdf === undefined ? null : parseBdf(bdf);
-    devices[name] = b === null ? d : { ...d, bdf: formatBdf(b, true) };
-  }
-  return {
-    scenario: sc.file,
-    platform: sc.platform.name,
-    iommu: sc.platform.iommu,
-    cmdline: sc.platform.cmdline.raw,
-    ccGuest: sc.platform.ccGuest,
-    variant: sc.variant.id,
-    steps: r.steps.map((s) => ({ event: s.event, ret: s.ret, trace: s.trace })),
-    devices,
-    expectations: r.expectations,
-    ...(prep.expectSkipped ? { expectationsSkipped: prep.expectSkipped } : {}),
-    ...(replayed
-      ? {
-          replay: {
-            source: replayed.counterexample.source,
-            invariant: replayed.reproduction.invariant,
-            code: replayed.reproduction.code,
-            reproduced: replayed.reproduction.reproduced,
-            ...(replayed.reproduction.step !== undefined ? { step: replayed.reproduction.step } : {}),
-            ...(replayed.reproduction.detail !== undefined ? { detail: replayed.reproduction.detail } : {}),
-          },
-        }
-      : {}),
-    ok: r.ok,
-  };
-}
-
 async function loadModel(): Promise<KernelModel<unknown>> {
   // Loaded on demand: `dmagate schema` and the loader work without the model.
   const { kernelModel } = await import('../kernel/model.js');
@@ -242,7 +119,8 @@ async function loadModel(): Promise<KernelModel<unknown>> {
 
 export interface CommandOutput {
   readonly code: number;
-  readonly stdout: string;
+  /** A string, or (a scenario's run, which may be hundreds of MB) its UTF-8 bytes in chunks. */
+  readonly stdout: string | readonly Uint8Array[];
   readonly stderr: string;
 }
 
@@ -285,34 +163,43 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   const model = await loadModel();
   const sc = p.prepared.scenario;
   // issue 12: an event the explorer would never take (kernel/enabled.ts eventGuard: e.g. a probe
-  // below a port that is not present) is an input error, or a warning with --force
-  const refused = await disabledEvents(model, sc);
+  // below a port that is not present) is an input error, or a warning with --force. The guard
+  // sees the state each event is taken in: the simulation's own (one fold, not two).
+  const { eventGuard } = await import('../kernel/enabled.js');
+  const refused: string[] = [];
+  // Without --trace, the output is written as the steps are taken (no trace is kept to the end).
+  const sink = cex === undefined ? new ByteSink() : undefined;
+  const jw = sink && opts.json ? new JsonRunWriter(sink) : undefined;
+  if (sink) {
+    if (jw) jw.head(p.prepared);
+    else sink.write(lines(headLines(p.prepared, sc.events.length)));
+  }
+  const result = simulate(model, sc, {
+    observeEvery: cex !== undefined,
+    keepTraces: sink === undefined,
+    onStep: sink === undefined ? undefined : jw ? (st) => jw.step(st) : (st) => sink.write(stepText(st)),
+    before: (s, e, i) => {
+      // the guard reads the model's own state type; `model` is that model (loadModel)
+      const why = eventGuard(sc.platform, sc.variant, s as Parameters<typeof eventGuard>[2], e);
+      if (why !== true) refused.push(`events[${i}] ${formatEvent(e)}: not possible here: ${why}`);
+    },
+  });
   if (refused.length > 0 && !opts.force) {
     return { code: EXIT_BAD_INPUT, stdout: '', stderr: refused.map((w) => `dmagate run: ${termSafe(w)} (--force runs it anyway)\n`).join('') };
   }
   const warnings = refused.map((w) => `dmagate run: warning: ${termSafe(w)}; run anyway (--force)\n`).join('');
-  const result = simulate(model, sc, { observeEvery: cex !== undefined });
   let replayed: ReplayInfo | undefined;
   if (cex !== undefined) {
     replayed = { counterexample: cex, reproduction: checkReproduction(model, sc.platform, sc.variant, cex.invariant, sc.events, result.steps, result.steps.map((_, i) => result.observedAfter.get(i) as Observation)) };
   }
-  const stdout = opts.json ? JSON.stringify(runJson(p.prepared, result, replayed), null, 2) + '\n' : formatRun(p.prepared, result) + (replayed ? '\n' + replayText(replayed) : '');
+  let stdout: string | readonly Uint8Array[];
+  if (sink) {
+    if (jw) jw.tail(p.prepared, result);
+    else sink.write(lines(tailLines(p.prepared, result)));
+    stdout = sink.chunks();
+  } else stdout = opts.json ? JSON.stringify(runJson(p.prepared, result, replayed), null, 2) + '\n' : formatRun(p.prepared, result) + (replayed ? '\n' + replayText(replayed) : '');
   const found = !result.ok || replayed?.reproduction.reproduced === true;
   return { code: found ? EXIT_FOUND : 0, stdout, stderr: warnings };
-}
-
-/** The events the world guard disables in the state the previous events reach, as messages. */
-async function disabledEvents(model: KernelModel<unknown>, sc: Scenario): Promise<string[]> {
-  const { eventGuard } = await import('../kernel/enabled.js');
-  const out: string[] = [];
-  let s = model.init(sc.platform, sc.variant);
-  sc.events.forEach((e, i) => {
-    // the guard reads the model's own state type; `model` is that model (loadModel)
-    const why = eventGuard(sc.platform, sc.variant, s as Parameters<typeof eventGuard>[2], e);
-    if (why !== true) out.push(`events[${i}] ${formatEvent(e)}: not possible here: ${why}`);
-    s = model.step(sc.platform, sc.variant, s, e).state;
-  });
-  return out;
 }
 
 export function register(program: Command, setExit: SetExit): void {
@@ -357,7 +244,9 @@ export function register(program: Command, setExit: SetExit): void {
     .option('--force', 'run events the model says cannot happen there (e.g. a probe below an absent port), with a warning')
     .action(async (file: string | undefined, opts: RunOptions) => {
       const r = await runCommand(file, opts);
-      if (r.stdout) process.stdout.write(r.stdout);
+      if (typeof r.stdout === 'string') {
+        if (r.stdout) process.stdout.write(r.stdout);
+      } else for (const c of r.stdout) process.stdout.write(c);
       if (r.stderr) process.stderr.write(r.stderr);
       setExit(r.code);
     });

@@ -37,8 +37,37 @@ export function toBuilderSpec(c: SyntheticConfigYaml, bus?: BusDefaults): Synthe
   };
 }
 
-export function syntheticFunction(bdf: Bdf, c: SyntheticConfigYaml, bus?: BusDefaults): PciFunction {
-  return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+/** No NaN or ±Infinity anywhere in a plain value. */
+function finiteOnly(v: unknown): boolean {
+  let ok = true;
+  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? ((ok = false), 0) : x));
+  return ok;
+}
+
+/** Decoded synthetic configs of one load, by spec text (SyntheticMemo). */
+export type SyntheticMemo = Map<string, PciFunction>;
+
+/** The function a synthetic config describes, at `bdf`. With a memo (one per scenario load),
+ * equal specs share one built and decoded config space — bytes, capabilities, issues — and
+ * differ in `bdf` only: decodeFunction reads the address from nowhere but its argument, and
+ * nothing writes a decoded function. 100,000 SR-IOV VFs of one PF are one 4 KiB buffer, not
+ * 400 MB (docs/performance.md "run"). */
+export function syntheticFunction(bdf: Bdf, c: SyntheticConfigYaml, bus?: BusDefaults, memo?: SyntheticMemo): PciFunction {
+  if (memo === undefined) return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+  // a loaded value (JSON or YAML's plain value): JSON.stringify is a faithful key but for
+  // NaN, ±Infinity (written as null) and bigints (not memoised); key order is part of it, so
+  // differently ordered equal specs merely miss
+  let key: string;
+  try {
+    key = JSON.stringify([c, bus ?? null]);
+  } catch {
+    return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus))); // a bigint
+  }
+  // "null" may stand for NaN or ±Infinity: then look closer (a replacer slows every key)
+  if (key.includes('null') && !finiteOnly(c)) return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+  let fn = memo.get(key);
+  if (fn === undefined) memo.set(key, (fn = decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)))));
+  return fn.bdf === bdf ? fn : { ...fn, bdf };
 }
 
 export type DumpResult = { readonly fn: PciFunction } | { readonly error: string };

@@ -3,7 +3,8 @@
 // (key paths) -> semantic checks and assembly (build-platform.ts, this file). Every error is
 // collected and carries its key path and line:column; nothing is thrown for bad input.
 
-import { LineCounter, parseDocument } from 'yaml';
+import { Composer, LineCounter, Parser, YAMLParseError } from 'yaml';
+import type { CST, Document } from 'yaml';
 import { didYouMean } from '../util/suggest.js';
 import { INPUT_LIMITS, readInputBytes, readInputText } from '../util/read-input.js';
 import { MAX_DUMP_LINE } from '../pci/dump.js';
@@ -14,10 +15,11 @@ import type { Variant } from '../kernel/variants.js';
 import { buildPlatform, isRec } from './build-platform.js';
 import type { ScenarioError } from './errors.js';
 import { OBS_KEYS } from './schema.js';
-import type { DevicesExpect, Expectations, LoadResult, PathIssue, ReturnExpect } from './scenario-types.js';
+import type { DevicesExpect, Expectations, LoadResult, PathIssue, ReturnExpect, Scenario } from './scenario-types.js';
 import { schemaIssues } from './validate.js';
+import { jsonScenarioValue } from './json-fast.js';
 import { withPos } from './yaml-pos.js';
-import { depthError, exactIntegers, MAX_YAML_DEPTH } from './yaml-limits.js';
+import { cstDepthError, exactIntegers, flowDepthError, MAX_YAML_DEPTH } from './yaml-limits.js';
 
 export type { Scenario, LoadResult, Expectations, DevicesExpect, ReturnExpect } from './scenario-types.js';
 
@@ -145,11 +147,87 @@ function buildExpect(v: unknown, events: readonly KEvent[], names: ReadonlySet<s
   return { returns, devices: buildDevicesExpect(v.devices, names, ['expect', 'devices'], issues), after };
 }
 
-/** Loads a scenario from YAML (or JSON) text. `file` names it in errors and anchors dump paths. */
+/** The scenario from its plain value (issues are path-only: the caller positions them). */
+function assemble(value: unknown, file: string, readText: (path: string) => string | Uint8Array, schemaChecked = false): { scenario?: Scenario; issues: PathIssue[] } {
+  const issues: PathIssue[] = schemaChecked ? [] : schemaIssues(value === null || value === undefined ? {} : value).map((s) => ({ ...s }));
+  const root = isRec(value) ? value : {};
+  const badConfig = new Set<number>();
+  for (const i of issues) {
+    const [a, b, n, c] = i.path;
+    if (a === 'platform' && b === 'devices' && typeof n === 'number' && c === 'config') badConfig.add(n);
+  }
+  const platform = buildPlatform(root.platform, { file, readText, badConfig }, issues);
+  const names = new Set<string>();
+  if (isRec(root.platform) && Array.isArray(root.platform.devices)) {
+    for (const d of root.platform.devices) if (isRec(d) && typeof d.name === 'string') names.add(d.name);
+  }
+  const { text: variantText, variant } = buildVariant(root.variant, issues);
+  const events = buildEvents(root.events, names, issues);
+  const expect = buildExpect(root.expect, events, names, issues);
+  if (issues.length > 0 || !platform) return { issues };
+  return { scenario: { file, platform, variantText, variant, events, ...(expect ? { expect } : {}) }, issues };
+}
+
+/** A reader that reads each path once, for both of a load's paths (JSON first, then YAML). */
+function onceReader(read: ((path: string) => string | Uint8Array) | undefined): (path: string) => string | Uint8Array {
+  if (read === undefined) return dumpReader();
+  const seen = new Map<string, string | Uint8Array>();
+  return (path) => {
+    let b = seen.get(path);
+    if (b === undefined) seen.set(path, (b = read(path)));
+    return b;
+  };
+}
+
+/** A scenario from a plain value (the build's copy of the reference platform,
+ * platform/reference.ts): undefined when it does not load (then load the text for the errors).
+ * `schemaChecked`: the value is known to have no schema issues under this very schema (the
+ * build checked it), so the validator is not run. */
+export function scenarioFromValue(value: unknown, file: string, opts: LoadOptions & { readonly schemaChecked?: boolean } = {}): Scenario | undefined {
+  return assemble(value, file, onceReader(opts.readText), opts.schemaChecked === true).scenario;
+}
+
+/** Loads a scenario from YAML (or JSON) text. `file` names it in errors and anchors dump paths.
+ * JSON text that loads takes JSON.parse (platform/json-fast.ts); everything else, and every
+ * error, comes from the YAML path below (so messages and line:column are that path's). */
 export function loadScenario(text: string, file: string, opts: LoadOptions = {}): LoadResult {
+  const readText = onceReader(opts.readText);
+  const json = jsonScenarioValue(text);
+  if (json !== undefined) {
+    const r = assemble(json.value, file, readText);
+    if (r.scenario) return { scenario: r.scenario };
+  }
+  return loadYaml(text, file, readText);
+}
+
+/** yaml's parseDocument (yaml 2.x public-api.ts) from tokens already parsed: the first document,
+ * with MULTIPLE_DOCS on it when the text holds another (logLevel is not 'silent'); prettyErrors
+ * false, so the errors are left as the Composer makes them. */
+function composeDocument(tokens: readonly CST.Token[], length: number, lc: LineCounter): Document.Parsed {
+  // the options parseDocument was given (it hands them all to its Composer)
+  const composer = new Composer({ lineCounter: lc, prettyErrors: false, uniqueKeys: true, intAsBigInt: true, logLevel: 'error' });
+  let doc: Document.Parsed | null = null;
+  for (const d of composer.compose(tokens, true, length)) {
+    if (!doc) doc = d;
+    else {
+      doc.errors.push(new YAMLParseError(d.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) ends with a document even for an empty text
+  return doc as Document.Parsed;
+}
+
+/** The text as YAML: its plain value, or the syntax, depth and number errors (positioned). The
+ * build uses it for its copy of the reference platform (scripts/build-fast.mjs). */
+export function yamlValue(text: string): { value: unknown; doc: Document; lc: LineCounter } | { errors: ScenarioError[] } {
   const lc = new LineCounter();
-  // yaml's composer recurses: refuse deep nesting from the (iterative) CST first.
-  const deep = depthError(text);
+  // yaml's composer recurses: refuse deep nesting from the (iterative) CST first. The CST is
+  // built once, for the depth check and then for the Composer (parseDocument, written out).
+  let tokens: CST.Token[] = [];
+  const deep =
+    flowDepthError(text) ??
+    cstDepthError((tokens = Array.from(new Parser(lc.addNewLine).parse(text))));
   if (deep !== null) {
     let line = 1;
     let lineStart = 0;
@@ -171,7 +249,7 @@ export function loadScenario(text: string, file: string, opts: LoadOptions = {})
       ],
     };
   }
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, intAsBigInt: true, logLevel: 'error' });
+  const doc = composeDocument(tokens, text.length, lc);
   if (doc.errors.length > 0) {
     return {
       errors: capErrors(
@@ -185,35 +263,29 @@ export function loadScenario(text: string, file: string, opts: LoadOptions = {})
   // Integers beyond 2^53 are errors, never rounded (the rest become plain numbers here).
   const numberIssues = exactIntegers(doc);
   if (numberIssues.length > 0) return { errors: capErrors(sortErrors(numberIssues.map((i) => withPos(i, doc, lc, false)))) };
-  let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    return { value: doc.toJS({ maxAliasCount: 100 }), doc, lc };
   } catch (e) {
     // yaml refuses alias expansion beyond maxAliasCount (a "billion laughs" document)
     return { errors: [{ code: 'YAML_SYNTAX', message: e instanceof Error ? e.message : String(e), path: [] }] };
   }
-  const issues: PathIssue[] = schemaIssues(value === null || value === undefined ? {} : value).map((s) => ({ ...s }));
-  const root = isRec(value) ? value : {};
-  const badConfig = new Set<number>();
-  for (const i of issues) {
-    const [a, b, n, c] = i.path;
-    if (a === 'platform' && b === 'devices' && typeof n === 'number' && c === 'config') badConfig.add(n);
-  }
-  const readText = opts.readText ?? dumpReader();
-  const platform = buildPlatform(root.platform, { file, readText, badConfig }, issues);
-  const names = new Set<string>();
-  if (isRec(root.platform) && Array.isArray(root.platform.devices)) {
-    for (const d of root.platform.devices) if (isRec(d) && typeof d.name === 'string') names.add(d.name);
-  }
-  const { text: variantText, variant } = buildVariant(root.variant, issues);
-  const events = buildEvents(root.events, names, issues);
-  const expect = buildExpect(root.expect, events, names, issues);
-  if (issues.length > 0 || !platform) {
-    const errors = issues.map((i) => withPos({ code: i.code, message: i.message, path: i.path }, doc, lc, i.atKey ?? false));
-    if (errors.length === 0) errors.push({ code: 'BAD_VALUE', message: 'the platform could not be built', path: ['platform'] });
-    return { errors: capErrors(sortErrors(errors)) };
-  }
-  return { scenario: { file, platform, variantText, variant, events, ...(expect ? { expect } : {}) } };
+}
+
+/** The YAML path alone: what loadScenario answers for every text the JSON path declines or
+ * that does not load (test/platform/json-fast.test.ts holds the two paths equal). */
+export function loadScenarioYaml(text: string, file: string, opts: LoadOptions = {}): LoadResult {
+  return loadYaml(text, file, onceReader(opts.readText));
+}
+
+function loadYaml(text: string, file: string, readText: (path: string) => string | Uint8Array): LoadResult {
+  const y = yamlValue(text);
+  if ('errors' in y) return { errors: y.errors };
+  const { doc, lc } = y;
+  const r = assemble(y.value, file, readText);
+  if (r.scenario) return { scenario: r.scenario };
+  const errors = r.issues.map((i) => withPos({ code: i.code, message: i.message, path: i.path }, doc, lc, i.atKey ?? false));
+  if (errors.length === 0) errors.push({ code: 'BAD_VALUE', message: 'the platform could not be built', path: ['platform'] });
+  return { errors: capErrors(sortErrors(errors)) };
 }
 
 /** Document order (by position), errors without a position last; stable. */

@@ -56,17 +56,34 @@ function checkDevices(want: DevicesExpect, obs: Observation, when: string, out: 
   }
 }
 
-/** `observeEvery`: also observe after every event (run --trace replays need each step's view). */
-export function simulate<S>(model: KernelModel<S>, sim: Simulation, opts: { readonly observeEvery?: boolean } = {}): SimResult {
+export interface SimulateOptions<S> {
+  /** Also observe after every event (run --trace replays need each step's view). */
+  readonly observeEvery?: boolean;
+  /** Called with the state each event is taken in, before its step (run's world guard: one
+   * fold instead of a second one over the same states). */
+  readonly before?: (state: S, event: KEvent, index: number) => void;
+  /** Called with each step as it is taken (run prints it then: docs/performance.md "run"). */
+  readonly onStep?: (step: StepRecord) => void;
+  /** false: the result's steps keep no trace (it went to onStep), so 100,000 functions' traces
+   * are not all held until the end. Default true. */
+  readonly keepTraces?: boolean;
+}
+
+const NO_TRACE: readonly TraceEntry[] = Object.freeze([]);
+
+export function simulate<S>(model: KernelModel<S>, sim: Simulation, opts: SimulateOptions<S> = {}): SimResult {
   const { platform: p, variant: v } = sim;
   let s = model.init(p, v);
   const steps: StepRecord[] = [];
   const observedAfter = new Map<number, Observation>();
   const wanted = new Set((sim.expect?.after ?? []).map((a) => a.event));
   sim.events.forEach((e, index) => {
+    opts.before?.(s, e, index);
     const r = model.step(p, v, s, e);
     s = r.state;
-    steps.push({ index, event: formatEvent(e), ret: r.ret, trace: r.trace });
+    const rec: StepRecord = { index, event: formatEvent(e), ret: r.ret, trace: r.trace };
+    opts.onStep?.(rec);
+    steps.push(opts.keepTraces === false ? { index, event: rec.event, ret: r.ret, trace: NO_TRACE } : rec);
     if (opts.observeEvery === true || wanted.has(index)) observedAfter.set(index, model.observe(p, v, s));
   });
   const final = model.observe(p, v, s);

@@ -22,12 +22,22 @@ type Tok = CST.Token | undefined;
 /** The first collection nested deeper than MAX_YAML_DEPTH, from the CST (yaml's Parser is a
  * stack machine: it does not recurse). Null when the text is within the limit. */
 export function depthError(text: string, max = MAX_YAML_DEPTH): DepthError | null {
-  // Flow brackets first, in one linear pass (megabytes of "[" cost the CST parser seconds):
-  // the key path is then read from the CST of the text before the offending bracket.
+  return flowDepthError(text, max) ?? cstDepthError(new Parser().parse(text), max);
+}
+
+/** The first half of depthError, on the text alone: flow brackets, in one linear pass
+ * (megabytes of "[" cost the CST parser seconds); the key path is then read from the CST of
+ * the text before the offending bracket. Run it before building the CST. */
+export function flowDepthError(text: string, max = MAX_YAML_DEPTH): DepthError | null {
   const at = flowDepthOffset(text, max);
-  if (at >= 0) return { path: lastPath(text.slice(0, at)), offset: at };
+  return at >= 0 ? { path: lastPath(text.slice(0, at)), offset: at } : null;
+}
+
+/** The second half, on the text's CST: the loader builds it once and hands the same tokens
+ * to yaml's Composer (a second Parser pass cost as much as the whole parseDocument). */
+export function cstDepthError(tokens: Iterable<CST.Token>, max = MAX_YAML_DEPTH): DepthError | null {
   const stack: { tok: Tok; depth: number; path: (string | number)[] }[] = [];
-  for (const doc of new Parser().parse(text)) {
+  for (const doc of tokens) {
     if (doc.type === 'document') stack.push({ tok: doc.value, depth: 0, path: [] });
   }
   while (stack.length > 0) {

@@ -29,7 +29,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
     else if (a === '-e') opts.event = [...(opts.event ?? []), args.shift() ?? ''];
   }
   const r = await runCommand(file, opts);
-  return { code: r.code, out: r.stdout, err: r.stderr };
+  return { code: r.code, out: typeof r.stdout === 'string' ? r.stdout : Buffer.concat(r.stdout).toString('utf8'), err: r.stderr };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'dmagate-run-'));
