@@ -9,6 +9,9 @@ import type { Page } from 'playwright-core';
 import { cellId, cli, countsText, launch, noBrowser, startServer } from './support/browser.js';
 import type { JsonCellOut } from './support/browser.js';
 
+/** The page's document, for predicates run in the page (the Node tsconfig has no DOM lib). */
+type Dom = { document: { querySelectorAll(sel: string): { length: number } } };
+
 const INV = 'fun.no-silent-msi-loss';
 
 describe('web explorer (served)', { skip: noBrowser }, () => {
@@ -56,12 +59,14 @@ describe('web explorer (served)', { skip: noBrowser }, () => {
 
   it('matrix filters: by invariant labels cells with its verdict; by variant hides rows', async () => {
     await page.selectOption('[data-filter=inv]', INV);
-    await page.waitForFunction("location.hash.includes('inv=fun.no-silent-msi-loss')");
+    // function predicates, not strings: Playwright evaluates a string with eval() in the page,
+    // which the explorer's CSP (no 'unsafe-eval') refuses — intermittently, as it races the poll
+    await page.waitForFunction((want) => (globalThis as unknown as { location: { hash: string } }).location.hash.includes(want), 'inv=fun.no-silent-msi-loss');
     const cellText = await page.textContent('td.cell[data-iommu="arm-smmu-v3"][data-variant="mainline"][data-pt="0"]');
     assert.equal(cellText?.trim(), verify.results[INV].verdict === 'violated' ? 'VIOL' : 'holds');
     await page.fill('[data-filter=q]', 'park=msi-only');
     await page.press('[data-filter=q]', 'Enter');
-    await page.waitForFunction("document.querySelectorAll('table.grid tbody tr').length === 1");
+    await page.waitForFunction((sel) => (globalThis as unknown as Dom).document.querySelectorAll(sel).length === 1, 'table.grid tbody tr');
     assert.equal(await page.$$eval('td.cell', (x) => x.length), 8);
   });
 
@@ -113,7 +118,7 @@ describe('web explorer (served)', { skip: noBrowser }, () => {
     // drop the VFIO attach: pcieport keeps its MSI (D10 needs the attach)
     await page.fill('[data-testid=events]', 'probe(rp-legacy)\nbind(rp-legacy)\nprobe(fpga)\nvfio-bind(fpga)\n');
     await page.click('[data-testid=rerun]');
-    await page.waitForFunction(`document.querySelectorAll('[data-testid=state-table] tr[data-device="rp-legacy"] td').length === 5`);
+    await page.waitForFunction((sel) => (globalThis as unknown as Dom).document.querySelectorAll(sel).length === 5, '[data-testid=state-table] tr[data-device="rp-legacy"] td');
     const after4 = await row();
     assert.match(after4[4] ?? '', /MSI works/);
     assert.deepEqual(after4, before5.slice(0, 5), 'the steps before the dropped one are unchanged');
