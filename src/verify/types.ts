@@ -63,6 +63,8 @@ export interface DevFacts {
 }
 
 export const VACUOUS: Check = { premise: false, ok: true };
+/** The premise holds and nothing is violated (a shared constant: Checks are read-only). */
+export const PREMISE_OK: Check = { premise: true, ok: true };
 
 export type Applicability = { readonly applies: true } | { readonly applies: false; readonly why: string };
 export const APPLIES: Applicability = { applies: true };

@@ -3,7 +3,7 @@
 
 import type { Errno } from '../../kernel/types.js';
 import type { Check, Invariant, StateInvariant, TransitionInvariant } from '../types.js';
-import { APPLIES, VACUOUS } from '../types.js';
+import { APPLIES, PREMISE_OK, VACUOUS } from '../types.js';
 import { alwaysOn, atsCapable, effectivelyAccepted, forDevices, isBlocked, ownDriverBound } from './helpers.js';
 
 export const cxlCacheWorks: StateInvariant = {
@@ -53,12 +53,14 @@ export const noSilentMsiLoss: TransitionInvariant = {
     const group = actor.group ?? after.devices[e.dev]?.group ?? null;
     if (group === null) return VACUOUS;
     let premise = false;
-    for (const b of Object.values(before.devices)) {
-      const name = b.name;
-      if (name === e.dev) continue;
+    // Every other present member of the group whose driver has working MSI (before) and stays
+    // bound (after). The tests on `b` alone come first, so `after` is looked up only for those
+    // few; `for … in` walks Object.values' order (own keys) without building the array.
+    for (const name in before.devices) {
+      const b = before.devices[name];
+      if (name === e.dev || !b.present || b.group !== group || b.msi !== 'works' || b.driver === null) continue;
       const a = after.devices[name];
-      if (a === undefined || !b.present || b.group !== group || b.msi !== 'works') continue;
-      if (b.driver === null || a.driver !== b.driver) continue; // its driver must stay bound
+      if (a === undefined || a.driver !== b.driver) continue; // its driver must stay bound
       const lost = a.msi !== 'works';
       if (!ret.ok) {
         premise = true; // refused: the loud outcome
@@ -68,7 +70,7 @@ export const noSilentMsiLoss: TransitionInvariant = {
       premise = true;
       if (lost) return { premise, ok: false, device: name, detail: `${e.kind}(${e.dev}) moved group ${group} ${b.domain} -> ${a.domain}; ${name} (${b.driver}) MSI ${a.msi}, and the event succeeded` };
     }
-    return { premise, ok: true };
+    return premise ? PREMISE_OK : VACUOUS;
   },
 };
 
@@ -126,7 +128,7 @@ export const acceptedBinds: TransitionInvariant = {
     if (!BIND_EVENTS.has(e.kind)) return VACUOUS;
     const d = before.devices[e.dev];
     if (d === undefined || !d.present || !effectivelyAccepted(ctx, d)) return VACUOUS;
-    if (ret.ok || ALLOWED_BIND_REFUSALS.includes(ret.errno)) return { premise: true, ok: true };
+    if (ret.ok || ALLOWED_BIND_REFUSALS.includes(ret.errno)) return PREMISE_OK;
     return { premise: true, ok: false, device: e.dev, detail: `${e.kind}(${e.dev}) of an accepted device refused with -${ret.errno}: ${ret.why}` };
   },
 };

@@ -6,6 +6,7 @@ import type { DeviceObs, DomainKind, Observation, Reach } from '../../kernel/typ
 import { REACH_ORDER } from '../../kernel/types.js';
 import { ATS_ALWAYS_ON_QUIRKS } from '../../kernel/pci/always-on.js';
 import type { Check, Ctx } from '../types.js';
+import { PREMISE_OK, VACUOUS } from '../types.js';
 
 /** Quantifies over present devices: premise = some device matches `about`; ok = every such
  * device satisfies `good`; detail names the first that does not (in the model's order). */
@@ -15,14 +16,16 @@ export function forDevices(
   good: (d: DeviceObs) => string | null,
 ): Check {
   let premise = false;
-  // The model's (deterministic) device order: platform order.
-  for (const d of Object.values(obs.devices)) {
+  // The model's (deterministic) device order: platform order (`for … in` walks the order of
+  // Object.values, own keys, without building the array).
+  for (const name in obs.devices) {
+    const d = obs.devices[name];
     if (!d.present || !about(d)) continue;
     premise = true;
     const bad = good(d);
     if (bad !== null) return { premise: true, ok: false, detail: `${d.name}: ${bad}`, device: d.name };
   }
-  return { premise, ok: true };
+  return premise ? PREMISE_OK : VACUOUS;
 }
 
 /** The group's blocking domain: IOMMU_DOMAIN_BLOCKED, or the core's empty paging fallback
