@@ -187,18 +187,20 @@ function enabledOf(p: Platform, v: Variant, c: EnabledCache, s: KState, i: DevIn
   return Object.freeze(cands.filter((e) => guard(p, v, st, i, e) === true));
 }
 
-export function enabledEvents(p: Platform, v: Variant, s: KState): KEvent[] {
+/** plainEnabledEvents' answer, from the cache. `codes`: s's stateCodes at 0, when the caller
+ * has them (types.ts KernelModel.enabled). */
+export function enabledEvents(p: Platform, v: Variant, s: KState, codes?: Int32Array): KEvent[] {
   const c = cacheOf(p, v);
   if (c === null) return plainEnabledEvents(p, v, s);
-  stateCodes(s, c.codes, 0);
+  if (codes === undefined) stateCodes(s, (codes = c.codes), 0);
   const out: KEvent[] = [];
   for (const i of c.ix.devs) {
     const m = c.memos[i.i];
-    let evs = m.find(c.codes, 0);
+    let evs = m.find(codes, 0);
     if (evs === undefined) {
       const reads: number[] = [];
       evs = enabledOf(p, v, c, s, i, reads);
-      m.remember(reads, c.codes, 0, evs);
+      m.remember(reads, codes, 0, evs);
     }
     for (let k = 0; k < evs.length; k++) out.push(evs[k]);
   }

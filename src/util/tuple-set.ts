@@ -6,17 +6,32 @@
 // load ≤ 1/2) holds id + 1 per slot, and a lookup compares the candidate's ints. Like SPIN's
 // and TLC's state tables: fingerprint-free (a hit is an exact comparison, never a guess).
 
-/** A 32-bit hash of one tuple: FNV-1a over whole ints (each step (h ^ x) · odd constant is a
- * bijection of h, so tuples differing in one place never collide), then murmur3's finaliser
- * to spread the bits the table's mask keeps. Equality is always checked exactly. */
-function hashOf(src: Int32Array, at: number, width: number): number {
-  let h = 0x811c9dc5 ^ width;
-  for (let i = 0; i < width; i++) h = Math.imul(h ^ src[at + i], 0x01000193);
+/** One position's share of a tuple's hash: murmur3's finaliser (a bijection of 32 bits) of
+ * the code offset by the position, so distinct (position, code) pairs get distinct terms. */
+function term(i: number, c: number): number {
+  let h = (Math.imul(i, 0x9e3779b9) + c) | 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
+}
+
+/** A tuple's hash: the XOR of its positions' terms (Zobrist hashing, as chess engines and
+ * SPIN's hash compaction use), so that a tuple differing from a known one in a few places
+ * has its hash updated in those places only (`patchedHash`). Equality is always checked
+ * exactly. */
+export function tupleHash(src: Int32Array, at: number, width: number): number {
+  let h = 0;
+  for (let i = 0; i < width; i++) h ^= term(i, src[at + i]);
+  return h;
+}
+
+/** The hash of src[at ..] with code[k] written at position pos[k] (positions distinct), from
+ * `h`, the hash of src[at ..] itself: the same number tupleHash gives for the patched tuple. */
+export function patchedHash(h: number, src: Int32Array, at: number, pos: Int32Array, code: Int32Array): number {
+  for (let k = 0; k < pos.length; k++) h ^= term(pos[k], src[at + pos[k]]) ^ term(pos[k], code[k]);
+  return h;
 }
 
 export class TupleSet {
@@ -53,8 +68,12 @@ export class TupleSet {
 
   /** The id of the tuple src[at .. at + width), or -1. */
   find(src: Int32Array, at: number): number {
+    return this.findHashed(src, at, tupleHash(src, at, this.width));
+  }
+
+  /** `find`, given the tuple's tupleHash `h`. */
+  findHashed(src: Int32Array, at: number, h: number): number {
     const w = this.width;
-    const h = hashOf(src, at, w);
     const data = this.data;
     const slots = this.slots;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
@@ -68,9 +87,42 @@ export class TupleSet {
     }
   }
 
+  /** `find` of src[at ..] with code[k] written at pos[k] (positions distinct), whose hash is
+   * `h` (patchedHash), without writing the patched tuple out: a candidate equals it when it
+   * holds code[k] at every pos[k] and src's ints everywhere else. */
+  findPatched(src: Int32Array, at: number, pos: Int32Array, code: Int32Array, h: number): number {
+    const w = this.width;
+    const data = this.data;
+    const slots = this.slots;
+    probe: for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const id = slots[2 * s] - 1;
+      if (id < 0) return -1;
+      if (slots[2 * s + 1] !== h) continue;
+      const base = id * w;
+      for (let k = 0; k < pos.length; k++) if (data[base + pos[k]] !== code[k]) continue probe;
+      for (let i = 0; i < w; i++) {
+        if (data[base + i] === src[at + i]) continue;
+        let patched = false; // a difference is allowed only where the patch writes
+        for (let k = 0; k < pos.length; k++) if (pos[k] === i) patched = true;
+        if (!patched) continue probe;
+      }
+      return id;
+    }
+  }
+
+  /** The hash `add` stored for tuple `id`. */
+  hashOf(id: number): number {
+    return this.hashes[id];
+  }
+
   /** Adds the tuple src[at .. at + width) (which must not be in the set: `find` first) and
    * returns its id (the number of tuples added before it). */
   add(src: Int32Array, at: number): number {
+    return this.addHashed(src, at, tupleHash(src, at, this.width));
+  }
+
+  /** `add`, given the tuple's tupleHash `h`. */
+  addHashed(src: Int32Array, at: number, h: number): number {
     const w = this.width;
     const id = this.n;
     if ((id + 1) * w > this.data.length) {
@@ -83,7 +135,6 @@ export class TupleSet {
       grown.set(this.hashes);
       this.hashes = grown;
     }
-    const h = hashOf(src, at, w);
     for (let i = 0; i < w; i++) this.data[id * w + i] = src[at + i];
     this.hashes[id] = h;
     this.n = id + 1;

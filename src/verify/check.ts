@@ -123,7 +123,7 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<s
       }
     }
   };
-  const enabled = frozen.size === 0 ? (s: S) => model.enabled(p, v, s) : (s: S) => model.enabled(p, v, s).filter((e) => e.kind === 'probe' || !frozen.has(e.dev));
+  const enabled = frozen.size === 0 ? (s: S, codes?: Int32Array) => model.enabled(p, v, s, codes) : (s: S, codes?: Int32Array) => model.enabled(p, v, s, codes).filter((e) => e.kind === 'probe' || !frozen.has(e.dev));
   const bounds = { maxStates: o.maxStates ?? DEFAULT_MAX_STATES, maxDepth: o.maxDepth, maxHeapBytes: (o.maxMemoryMiB ?? defaultMaxMemoryMiB()) * 1024 * 1024 };
   const ex =
     packed !== undefined

@@ -4,7 +4,7 @@
 // its shortest depth. Knows nothing dmagate-specific.
 
 import { HEAP_CHECK_EVERY, heapUsed, type BoundHit } from './bounds.js';
-import { TupleSet } from '../util/tuple-set.js';
+import { patchedHash, TupleSet } from '../util/tuple-set.js';
 
 export interface TransitionSystem<S, E, R extends { readonly state: S }> {
   readonly init: S;
@@ -137,7 +137,7 @@ export function explore<S, E, R extends { readonly state: S }>(
 // order of visitor calls are explore()'s for the system whose key(s) is codes(s) as text:
 // the loop below is explore()'s, line by line, with the Map of keys replaced.
 
-/** A step's change to the code vector: code[k] is written at pos[k]. */
+/** A step's change to the code vector: code[k] is written at pos[k] (positions distinct). */
 export interface PackedMove {
   readonly pos: Int32Array;
   readonly code: Int32Array;
@@ -147,7 +147,8 @@ export interface PackedSystem<S, E, M extends PackedMove> {
   readonly init: S;
   /** Length of every code vector. */
   readonly width: number;
-  enabled(s: S): readonly E[];
+  /** `codes` holds s's vector at 0 (valid during the call). */
+  enabled(s: S, codes: Int32Array): readonly E[];
   /** s's codes into out[at .. at + width): equal vectors ⇔ equal states. */
   codes(s: S, out: Int32Array, at: number): void;
   /** The move `e` makes from `s`, whose codes are codes[at ..]. */
@@ -204,23 +205,26 @@ export function explorePacked<S, E, M extends PackedMove>(
       head = 0;
     }
     const d = depthOf[id];
-    const events = sys.enabled(s);
+    const data = ids.data;
+    for (let k = 0, at = id * w; k < w; k++) cur[k] = data[at + k];
+    const curHash = ids.hashOf(id);
+    const events = sys.enabled(s, cur);
     if (d >= maxDepth) {
       if (events.length > 0) boundHit ??= 'depth';
       continue;
     }
-    const data = ids.data;
-    for (let k = 0, at = id * w; k < w; k++) cur[k] = data[at + k];
     for (const e of events) {
       const m = sys.move(s, e, cur, 0);
       transitions++;
       const pos = m.pos;
       let to: number;
+      let h = 0;
       if (pos.length === 0) to = id; // nothing written: the state itself (its own vector)
       else {
-        next.set(cur);
-        for (let k = 0; k < pos.length; k++) next[pos[k]] = m.code[k];
-        to = ids.find(next, 0);
+        // The successor's vector is cur with the move written in: its hash is cur's updated
+        // where the move writes, and the table compares candidates against cur and the move.
+        h = patchedHash(curHash, cur, 0, pos, m.code);
+        to = ids.findPatched(cur, 0, pos, m.code, h);
       }
       let isNew = false;
       if (to < 0) {
@@ -228,7 +232,9 @@ export function explorePacked<S, E, M extends PackedMove>(
           boundHit = 'states';
           continue;
         }
-        to = ids.add(next, 0);
+        for (let k = 0; k < w; k++) next[k] = cur[k];
+        for (let k = 0; k < pos.length; k++) next[pos[k]] = m.code[k];
+        to = ids.addHashed(next, 0, h);
         parent.push(id);
         via.push(e);
         depthOf.push(d + 1);
