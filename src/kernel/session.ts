@@ -12,7 +12,15 @@
 // induction over its reads: each returns what it returned the first time), so its outcome —
 // the writes, the return value, the kernel trace; or the DeviceObs — is reused. Values are
 // compared by their interned canonical codes (state.ts stateCodes: equal codes ⇔ equal
-// devKey/groupKey texts, the same equality the explorer's state keys use).
+// devKey/groupKey texts, the same equality the explorer's state keys use), in ReadMemo tables
+// (read-memo.ts) keyed by the codes at the read positions — numbers, no key text.
+//
+// The packed interface (PackedSession, for verify/explore.ts explorePacked) hands the explorer
+// a step as a Move: the written positions of the state's code vector and their new codes,
+// which the remembered outcome carries precomputed. The explorer finds the successor's id from
+// them and builds the successor (`apply`: the writes into the persistent vectors, as `commit`
+// does) only when it is new. `step` and `observe` are `apply(move)` and `observeAt` on the
+// state's own codes: test/verify/fast-paths.test.ts holds them to kernelModel.step/observe.
 import type { Platform } from './platform.js';
 import { applyEvent } from './model.js';
 import { observe, observeDevice } from './observe.js';
@@ -129,18 +137,12 @@ function plainSession(p: Platform, v: Variant): ModelSession<KState> {
  * the Tx read log first. */
 const KNOWN_PARTS = 'devs,groups';
 
-export interface SessionOptions {
-  /** Remember step and observe outcomes by what they read (default true). Off, every step and
-   * observation runs the model (for explorations too small to pay for the bookkeeping). */
-  readonly memo?: boolean;
-}
-
-export function kernelSession(p: Platform, v: Variant, o: SessionOptions = {}): ModelSession<KState> & Partial<PackedSession<KState>> {
+export function kernelSession(p: Platform, v: Variant): ModelSession<KState> & Partial<PackedSession<KState>> {
   if (Object.keys(initialState(p)).join(',') !== KNOWN_PARTS) return plainSession(p, v);
-  return packedSession(p, v, o.memo ?? true);
+  return packedSession(p, v);
 }
 
-function packedSession(p: Platform, v: Variant, memo: boolean): PackedSession<KState> {
+function packedSession(p: Platform, v: Variant): PackedSession<KState> {
   const ix = platIndex(p);
   const ndev = ix.devs.length;
   const width = codesWidth(p);
@@ -163,11 +165,6 @@ function packedSession(p: Platform, v: Variant, memo: boolean): PackedSession<KS
   };
 
   const move = (s: KState, e: KEvent, codes: Int32Array, at: number): StepOutcome => {
-    if (!memo) {
-      stats.stepRuns++;
-      const tx = newTx(p, v, s);
-      return outcomeOf(tx, applyEvent(tx, e), ndev);
-    }
     const m = memoOf(e);
     const hit = m.find(codes, at);
     if (hit !== undefined) {
@@ -189,10 +186,6 @@ function packedSession(p: Platform, v: Variant, memo: boolean): PackedSession<KS
   };
 
   const observeAt = (s: KState, codes: Int32Array, at: number): Observation => {
-    if (!memo) {
-      stats.observeRuns++;
-      return observe(p, v, s);
-    }
     const devices: Record<string, DeviceObs> = {};
     for (const i of ix.devs) {
       const m = obs[i.i];

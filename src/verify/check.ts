@@ -4,7 +4,7 @@
 // independent clusters first (./reduce.ts; the argument is in docs/verification.md).
 
 import type { KEvent, KReturn, KernelModel, Observation, StepResult } from '../kernel/types.js';
-import type { Move, PackedSession, SessionOptions } from '../kernel/session.js';
+import type { Move, PackedSession } from '../kernel/session.js';
 import type { Platform } from '../kernel/platform.js';
 import type { Variant } from '../kernel/variants.js';
 import { explore, explorePacked } from './explore.js';
@@ -54,7 +54,7 @@ export const SESSION_FROM_DEVICES = 4;
 
 /** A model that offers a memoising step/observe for one (platform, variant): kernel/session.ts. */
 type WithSession<S> = KernelModel<S> & {
-  session?(p: Platform, v: Variant, o?: SessionOptions): { step(s: S, e: KEvent): StepResult<S>; observe(s: S): Observation } & Partial<PackedSession<S>>;
+  session?(p: Platform, v: Variant): { step(s: S, e: KEvent): StepResult<S>; observe(s: S): Observation } & Partial<PackedSession<S>>;
 };
 
 function facts(obs: Observation, name: string | undefined): DevFacts | undefined {
