@@ -9,7 +9,8 @@ import type { Platform } from '../kernel/platform.js';
 import type { Variant } from '../kernel/variants.js';
 import { explore, explorePacked } from './explore.js';
 import { boundWhy, DEFAULT_MAX_STATES, defaultMaxMemoryMiB, type BoundHit } from './bounds.js';
-import type { CellResult, DevFacts, InvariantResult, Invariant, StateInvariant, TransitionInvariant } from './types.js';
+import type { CellResult, DevFacts, InvariantResult, Invariant, PerDevice, StateInvariant, TransitionInvariant } from './types.js';
+import { DeviceChecks } from './device-checks.js';
 import { makeCtx } from './types.js';
 import { INVARIANTS } from './invariants/index.js';
 import { clusters, restrict, splitPorts } from './reduce.js';
@@ -96,10 +97,16 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<s
     list.splice(k, 1);
     return k - 1;
   };
+  // With the memo's shared DeviceObs objects, state invariants of the forDevices shape are
+  // answered per DeviceObs (./device-checks.ts: the same Checks, computed once per object).
+  const tests = stateInvs.map((i) => (i as StateInvariant).perDevice);
+  const perDev = packed !== undefined && tests.every((t) => t !== undefined) ? new DeviceChecks(ctx, tests as PerDevice[]) : undefined;
+  const slotOf = new Map(stateInvs.map((inv, k) => [inv, k]));
   const checkState = (obs: Observation, id: number): void => {
+    perDev?.prepare(obs);
     for (let k = 0; k < stateInvs.length; k++) {
       const inv = stateInvs[k] as StateInvariant;
-      const c = inv.check(ctx, obs);
+      const c = perDev === undefined ? inv.check(ctx, obs) : perDev.check(slotOf.get(inv)!);
       if (c.premise) premise.add(inv.id);
       if (!c.ok && !found.has(inv.id)) {
         found.set(inv.id, { at: id, detail: c.detail ?? '', device: facts(obs, c.device) });

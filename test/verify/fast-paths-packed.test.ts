@@ -3,7 +3,8 @@
 // against a Map of key texts, stateCodes against stateKeyText, the cached enabledEvents
 // against the plain enumeration, the session's moves against kernelModel.step, explorePacked
 // against explore, and checkCell (settled invariants leaving the loop, the rewritten
-// fun.no-silent-msi-loss) against a plain checker written out here. The reference answers are
+// fun.no-silent-msi-loss) against a plain checker written out here, and the per-DeviceObs
+// state-invariant answers (DeviceChecks) against the invariants' own checks. The reference answers are
 // always the plain path's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,7 @@ import { restrict } from '../../src/verify/reduce.js';
 import { INVARIANTS } from '../../src/verify/invariants/index.js';
 import { noSilentMsiLoss } from '../../src/verify/invariants/function.js';
 import { forDevices } from '../../src/verify/invariants/helpers.js';
+import { DeviceChecks } from '../../src/verify/device-checks.js';
 import { makeCtx, type Check, type StateInvariant, type TransitionInvariant } from '../../src/verify/types.js';
 
 type Sess = PackedSession<KState>;
@@ -287,6 +289,27 @@ test('checkCell unreduced (packed, memo, settled invariants) = a plain checker, 
     }
     assert.deepEqual(got, ref.out, `${p.iommu} ${JSON.stringify(v)}`);
     assert.ok(Object.values(got).some((x) => x.startsWith('violated')), 'some invariant settles early');
+  }
+});
+
+test('DeviceChecks: per-DeviceObs answers give every state invariant\'s own check, on every reachable observation', () => {
+  const stateInvs = INVARIANTS.filter((i): i is StateInvariant => i.kind === 'state');
+  assert.ok(stateInvs.every((i) => i.perDevice !== undefined), 'every state invariant has the forDevices shape (the fast path applies)');
+  for (const [name, p, v] of configs()) {
+    const ctx = makeCtx(p, v);
+    const dc = new DeviceChecks(ctx, stateInvs.map((i) => i.perDevice!));
+    const sess = session(p, v);
+    let violations = 0;
+    for (const s of reachable(p, v, 400)) {
+      const obs = sess.observeAt(s, codesOf(p, s), 0);
+      dc.prepare(obs);
+      stateInvs.forEach((inv, k) => {
+        const want = inv.check(ctx, obs);
+        assert.deepEqual(dc.check(k), want, `${name} ${inv.id}`);
+        if (!want.ok) violations++;
+      });
+    }
+    assert.ok(violations > 0 || name.startsWith('intel-legacy'), `${name}: violations compared too`);
   }
 });
 
