@@ -8,6 +8,8 @@
 //   npm run build && node bench/unreduced-bench.mjs [--runs 5] [--n 30000,100000] [--base DIR]...
 // "explore CPU" is a run's CPU minus that of `verify --no-reduce --max-states 1` (start-up:
 // module load, scenario parse, one state); states / CPU s are over that and over the whole run.
+// Then, in one process per build: checkCell of the reference platform unreduced at the largest
+// --n, four times (process.cpuUsage around each: the first cold, the last warm).
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -66,5 +68,34 @@ for (const [name, , n] of jobs) {
       `| ${name} | ${label} | ${states} | ${median(e.walls).toFixed(2)} | ${cpu.toFixed(2)} (${Math.min(...e.cpus).toFixed(2)}) | ${explore?.toFixed(2) ?? '-'} | ${explore === null ? '-' : Math.round(states / explore)} | ${Math.round(states / cpu)} | ${label === 'this' ? '-' : same} |`,
     );
   }
+}
+const inproc = `
+const D = process.env.D;
+const { kernelModel } = await import(D + '/kernel/model.js');
+const { referencePlatform } = await import(D + '/platform/reference.js');
+const { parseVariant } = await import(D + '/kernel/variants.js');
+const { checkCell } = await import(D + '/verify/check.js');
+const p = referencePlatform();
+const v = parseVariant('mainline');
+const out = [];
+for (let r = 0; r < 4; r++) {
+  const t0 = process.cpuUsage();
+  const c = checkCell(kernelModel, p, v, { reduce: false, maxStates: Number(process.env.N) });
+  const t = process.cpuUsage(t0);
+  out.push({ states: c.stats.states, ms: c.stats.ms, cpu: (t.user + t.system) / 1000 });
+}
+console.log(JSON.stringify(out));`;
+const n = Math.max(...sizes);
+console.log(`\n| in-process checkCell, reference platform unreduced, ${n} states | CPU ms: cold, 2nd, 3rd, warm | states / CPU s: cold / warm |`);
+console.log('|---|---:|---:|');
+for (const [label, dir] of builds) {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', inproc], { encoding: 'utf8', env: { ...process.env, D: join(dir, 'dist'), N: String(n) }, timeout: 300_000 });
+  if (r.status !== 0) {
+    console.log(`| ${label} | failed: ${r.stderr.slice(0, 120)} | |`);
+    continue;
+  }
+  const runsIn = JSON.parse(r.stdout);
+  const st = runsIn[0].states;
+  console.log(`| ${label} | ${runsIn.map((x) => Math.round(x.cpu)).join(', ')} | ${Math.round(st / (runsIn[0].cpu / 1000))} / ${Math.round(st / (runsIn[3].cpu / 1000))} |`);
 }
 console.log(`\n(load after: ${load()})`);
