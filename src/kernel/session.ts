@@ -24,7 +24,7 @@
 import type { Platform } from './platform.js';
 import { applyEvent } from './model.js';
 import { observe, observeDevice } from './observe.js';
-import { platIndex } from './platform-index.js';
+import { platIndex, type DevInfo } from './platform-index.js';
 import { pvecSetAll } from './pvec.js';
 import { ReadMemo } from './read-memo.js';
 import { codesWidth, devCode, grpCode, initialState, stateCodes, type DevState, type GroupState, type KState } from './state.js';
@@ -66,6 +66,9 @@ export interface PackedSession<S> extends ModelSession<S> {
   move(s: S, e: KEvent, codes: Int32Array, at: number): Move;
   apply(s: S, m: Move): S;
   observeAt(s: S, codes: Int32Array, at: number): Observation;
+  /** observeAt(s, codes, at), given `parent`, the observation of a state whose code vector is
+   * s's except at the positions `pos` (s = apply(parent's state, a move writing `pos`). */
+  observeFrom(s: S, codes: Int32Array, at: number, parent: Observation, pos: Int32Array): Observation;
 }
 
 interface StepOutcome extends Move {
@@ -185,19 +188,42 @@ function packedSession(p: Platform, v: Variant): PackedSession<KState> {
     return devs === s.devs && groups === s.groups ? s : { devs, groups };
   };
 
+  // deps[j * width + x] = 1: some remembered observation of device j read position x (every
+  // position any of its memo's signatures holds).
+  const deps = new Uint8Array(ndev * width);
+  const observeOne = (s: KState, codes: Int32Array, at: number, i: DevInfo): DeviceObs => {
+    const m = obs[i.i];
+    const d = m.find(codes, at);
+    if (d !== undefined) {
+      stats.observeReused++;
+      return d;
+    }
+    stats.observeRuns++;
+    const tx = recordingTx(p, v, s);
+    const o = observeDevice(tx, i.name);
+    const reads = readsOf(tx, ndev);
+    for (const x of reads) deps[i.i * width + x] = 1;
+    m.remember(reads, codes, at, o);
+    return o;
+  };
   const observeAt = (s: KState, codes: Int32Array, at: number): Observation => {
     const devices: Record<string, DeviceObs> = {};
+    for (const i of ix.devs) devices[i.name] = observeOne(s, codes, at, i);
+    return { devices };
+  };
+  // A device none of whose observations ever read a position the move wrote observes in s as
+  // in the parent: its parent observation came from a run that read positions within deps
+  // (remembered runs' positions are all in deps; deps only grows), and s holds the parent's
+  // codes at all of them — so the run for s would read the same values and give the same
+  // DeviceObs. The others are looked up as in observeAt. (A name given twice: the Record keeps
+  // the last device of that name, as observeAt's does, and that device's own test decides.)
+  const observeFrom = (s: KState, codes: Int32Array, at: number, parent: Observation, pos: Int32Array): Observation => {
+    const devices: Record<string, DeviceObs> = {};
     for (const i of ix.devs) {
-      const m = obs[i.i];
-      let d = m.find(codes, at);
-      if (d !== undefined) stats.observeReused++;
-      else {
-        stats.observeRuns++;
-        const tx = recordingTx(p, v, s);
-        d = observeDevice(tx, i.name);
-        m.remember(readsOf(tx, ndev), codes, at, d);
-      }
-      devices[i.name] = d;
+      let same = true;
+      for (let k = 0; k < pos.length; k++) if (deps[i.i * width + pos[k]] === 1) same = false;
+      const d = same ? parent.devices[i.name] : undefined;
+      devices[i.name] = d ?? observeOne(s, codes, at, i);
     }
     return { devices };
   };
@@ -209,6 +235,7 @@ function packedSession(p: Platform, v: Variant): PackedSession<KState> {
     move,
     apply,
     observeAt,
+    observeFrom,
     step(s, e) {
       stateCodes(s, own, 0);
       const m = move(s, e, own, 0);

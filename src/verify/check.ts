@@ -83,10 +83,16 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<s
   const observeS = sess === undefined ? (s: S) => model.observe(p, v, s) : (s: S) => sess.observe(s);
   const stepS = sess === undefined ? (s: S, e: KEvent) => model.step(p, v, s, e) : (s: S, e: KEvent) => sess.step(s, e);
   /** `codes`: s's code vector, when the packed explorer has it (the memo looks up by it). */
-  const obsOf = (s: S, id: number, codes?: Int32Array): Observation => {
+  const obsOf = (s: S, id: number, codes?: Int32Array, fromId = -1, m?: Move): Observation => {
     const hit = cache[id];
     if (hit !== undefined) return hit;
-    const o = codes !== undefined && packed !== undefined ? packed.observeAt(s, codes, 0) : observeS(s);
+    const parent = fromId >= 0 ? cache[fromId] : undefined; // the state s was first reached from
+    const o =
+      codes === undefined || packed === undefined
+        ? observeS(s)
+        : parent !== undefined && m !== undefined
+          ? packed.observeFrom(s, codes, 0, parent, m.pos)
+          : packed.observeAt(s, codes, 0);
     if (id < OBS_CACHE) cache[id] = o;
     return o;
   };
@@ -114,10 +120,10 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<s
       }
     }
   };
-  const onState = (s: S, id: number, depth: number, codes?: Int32Array): void => {
+  const onState = (s: S, id: number, depth: number, codes?: Int32Array, fromId?: number, m?: Move): void => {
     if (o.onStates !== undefined && (id & 1023) === 0) o.onStates(id, depth);
     // New states' observations are computed once here, then reused as "after".
-    if (stateInvs.length > 0) checkState(obsOf(s, id, codes), id);
+    if (stateInvs.length > 0) checkState(obsOf(s, id, codes, fromId, m), id);
   };
   const checkTransition = (before: Observation, fromId: number, e: KEvent, ret: KReturn, after: Observation): void => {
     for (let k = 0; k < transInvs.length; k++) {

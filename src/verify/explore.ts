@@ -158,8 +158,9 @@ export interface PackedSystem<S, E, M extends PackedMove> {
 }
 
 export interface PackedVisitor<S, E, M> {
-  /** As ExploreVisitor's; `codes` (valid during the call only) holds s's vector at 0. */
-  onState?(s: S, id: number, depth: number, codes: Int32Array): void;
+  /** As ExploreVisitor's; `codes` (valid during the call only) holds s's vector at 0; `fromId`
+   * and `m`: the state and move s was first reached by (-1 and undefined for the initial one). */
+  onState?(s: S, id: number, depth: number, codes: Int32Array, fromId: number, m: M | undefined): void;
   /** As ExploreVisitor's, with the move instead of the step result: the successor is
    * sys.apply(from, m) when wanted. `codes` (valid during the call) holds from's vector at 0. */
   onTransition?(from: S, fromId: number, e: E, m: M, toId: number, isNew: boolean, codes: Int32Array): void;
@@ -190,7 +191,7 @@ export function explorePacked<S, E, M extends PackedMove>(
   parent.push(-1);
   via.push(undefined);
   depthOf.push(0);
-  visit.onState?.(sys.init, 0, 0, next);
+  visit.onState?.(sys.init, 0, 0, next, -1, undefined);
 
   let queue: S[] = [sys.init];
   let head = 0;
@@ -242,7 +243,7 @@ export function explorePacked<S, E, M extends PackedMove>(
         const t = sys.apply(s, m);
         queue.push(t);
         isNew = true;
-        visit.onState?.(t, to, d + 1, next);
+        visit.onState?.(t, to, d + 1, next, id, m);
         // The vectors live outside the JS heap: counted against the budget too.
         if (to % HEAP_CHECK_EVERY === 0 && heapUsed() + ids.bytes > maxHeap) {
           boundHit = 'memory';

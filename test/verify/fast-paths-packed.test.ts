@@ -137,13 +137,14 @@ test('enabledEvents (cached per device once warm) = plainEnabledEvents on every 
   }
 });
 
-test('session moves: apply(move) is step, its codes are the parent codes patched, observeAt is observe', () => {
+test('session moves: apply(move) is step, its codes are the parent codes patched, observeAt and observeFrom are observe', () => {
   for (const [name, p, v] of configs()) {
     const sess = session(p, v);
     let n = 0;
     for (const s of reachable(p, v, 300)) {
       const c = codesOf(p, s);
-      assert.deepEqual(sess.observeAt(s, c, 0), kernelModel.observe(p, v, s), name);
+      const obsS = sess.observeAt(s, c, 0);
+      assert.deepEqual(obsS, kernelModel.observe(p, v, s), name);
       for (const e of plainEnabledEvents(p, v, s)) {
         for (const m of [sess.move(s, e, c, 0), sess.move(s, e, c, 0)]) {
           const plain = kernelModel.step(p, v, s, e);
@@ -155,6 +156,8 @@ test('session moves: apply(move) is step, its codes are the parent codes patched
           const patched = c.slice();
           m.pos.forEach((x, k) => (patched[x] = m.code[k]));
           assert.deepEqual(codesOf(p, t), patched);
+          // the successor observed from its parent's observation and the written positions
+          assert.deepEqual(sess.observeFrom(t, patched, 0, obsS, m.pos), kernelModel.observe(p, v, t), `${name} ${formatEvent(e)}: observeFrom`);
           n++;
         }
       }
