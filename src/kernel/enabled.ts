@@ -11,9 +11,10 @@
 // vfio-attach (+ vfio-detach), and group-type / reset are administrator actions outside the
 // thread's invariants; offering them would change counterexample traces of `matrix --json`.
 import type { Platform } from './platform.js';
-import { platIndex, type DevInfo } from './platform-index.js';
+import { platIndex, type DevInfo, type PlatIndex } from './platform-index.js';
 import { pvecGet } from './pvec.js';
-import type { KState } from './state.js';
+import { ReadMemo } from './read-memo.js';
+import { codesWidth, stateCodes, type DevState, type KState } from './state.js';
 import type { KEvent } from './types.js';
 import type { Variant } from './variants.js';
 
@@ -21,7 +22,12 @@ import type { Variant } from './variants.js';
 export function eventGuard(p: Platform, v: Variant, s: KState, e: KEvent): true | string {
   const i = platIndex(p).byName.get(e.dev);
   if (i === undefined) return `no device "${e.dev}" on this platform`;
-  const st = (x: number) => pvecGet(s.devs, x);
+  return guard(p, v, (x) => pvecGet(s.devs, x), i, e);
+}
+
+/** eventGuard of device `i`'s event `e`, reading device states only through `st` (index -> state;
+ * the cache below logs those reads). */
+function guard(p: Platform, v: Variant, st: (x: number) => DevState, i: DevInfo, e: KEvent): true | string {
   const d = st(i.i);
   if (e.kind === 'probe') {
     if (d.present) return 'already present';
@@ -105,10 +111,98 @@ function candidates(i: DevInfo, present: boolean): KEvent[] {
   ];
 }
 
-export function enabledEvents(p: Platform, v: Variant, s: KState): KEvent[] {
+/** The plain enumeration: every candidate event of every device through its guard, in platform
+ * order (fresh event objects). `enabledEvents` answers the same, from a cache. */
+export function plainEnabledEvents(p: Platform, v: Variant, s: KState): KEvent[] {
   const out: KEvent[] = [];
   for (const i of platIndex(p).devs) {
     for (const e of candidates(i, pvecGet(s.devs, i.i).present)) if (eventGuard(p, v, s, e) === true) out.push(e);
+  }
+  return out;
+}
+
+// ---- the explorer's cache (docs/performance.md "Enabled events") ----
+// On every state the explorer asks for the enabled events: 13 candidates per present device and
+// a guard each. A device's part of the answer is a function of (p, v) and of the device states
+// its guards read — itself, its upstream port, its PF, its children (read through `st`, so the
+// reads are logged, not guessed) — and the same local situation recurs in most states. So the
+// answer per device is kept in a ReadMemo (read-memo.ts: a hit is the very computation's
+// answer), by (p, v): the event objects are made once per device and frozen, shared by every
+// state (the step memo, session.ts, then finds its table by event identity). The cache is
+// made only once a (p, v) has been asked CACHE_AFTER times: the reduced matrix explores a
+// thousand parts of a few dozen states each, each part on its own (recording) p and v
+// (verify/part-memo.ts), and there setting a cache up costs more than it saves (measured:
+// ≈ 0.15 s of the default matrix's 2 s).
+const CACHE_AFTER = 512;
+
+interface EnabledCache {
+  readonly ix: PlatIndex;
+  /** Per device: its candidates when absent / present, frozen. */
+  readonly absent: readonly (readonly KEvent[])[];
+  readonly present: readonly (readonly KEvent[])[];
+  readonly memos: readonly ReadMemo<readonly KEvent[]>[];
+  /** The state's codes (scratch: enabledEvents is not re-entrant). */
+  readonly codes: Int32Array;
+}
+
+/** Per (p, v): the number of calls so far, then the cache. */
+const CACHES = new WeakMap<Platform, WeakMap<Variant, EnabledCache | number>>();
+
+function frozenList(evs: KEvent[]): readonly KEvent[] {
+  for (const e of evs) Object.freeze(e);
+  return Object.freeze(evs);
+}
+
+/** The cache of (p, v), or null while it has been asked fewer than CACHE_AFTER times. */
+function cacheOf(p: Platform, v: Variant): EnabledCache | null {
+  let byV = CACHES.get(p);
+  if (byV === undefined) CACHES.set(p, (byV = new WeakMap()));
+  const c = byV.get(v) ?? 0;
+  if (typeof c !== 'number') return c;
+  if (c < CACHE_AFTER) {
+    byV.set(v, c + 1);
+    return null;
+  }
+  const ix = platIndex(p);
+  const width = codesWidth(p);
+  const made: EnabledCache = {
+    ix,
+    absent: ix.devs.map((i) => frozenList(candidates(i, false))),
+    present: ix.devs.map((i) => frozenList(candidates(i, true))),
+    memos: ix.devs.map(() => new ReadMemo(width)),
+    codes: new Int32Array(Math.max(1, width)),
+  };
+  byV.set(v, made);
+  return made;
+}
+
+/** Device `i`'s enabled events in `s` (plainEnabledEvents' share for it), logging in `reads`
+ * every device index its guards read. */
+function enabledOf(p: Platform, v: Variant, c: EnabledCache, s: KState, i: DevInfo, reads: number[]): readonly KEvent[] {
+  const st = (x: number): DevState => {
+    reads.push(x);
+    return pvecGet(s.devs, x);
+  };
+  const cands = st(i.i).present ? c.present[i.i] : c.absent[i.i];
+  return Object.freeze(cands.filter((e) => guard(p, v, st, i, e) === true));
+}
+
+/** plainEnabledEvents' answer, from the cache. `codes`: s's stateCodes at 0, when the caller
+ * has them (types.ts KernelModel.enabled). */
+export function enabledEvents(p: Platform, v: Variant, s: KState, codes?: Int32Array): KEvent[] {
+  const c = cacheOf(p, v);
+  if (c === null) return plainEnabledEvents(p, v, s);
+  if (codes === undefined) stateCodes(s, (codes = c.codes), 0);
+  const out: KEvent[] = [];
+  for (const i of c.ix.devs) {
+    const m = c.memos[i.i];
+    let evs = m.find(codes, 0);
+    if (evs === undefined) {
+      const reads: number[] = [];
+      evs = enabledOf(p, v, c, s, i, reads);
+      m.remember(reads, codes, 0, evs);
+    }
+    for (let k = 0; k < evs.length; k++) out.push(evs[k]);
   }
   return out;
 }

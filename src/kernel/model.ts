@@ -35,7 +35,7 @@ import type { Variant } from './variants.js';
 import { guestEats, vfioAttach, vfioBind, vfioClaim, vfioDetach, vfioSetIommu } from './vfio/vfio.js';
 import { iommuGroupStoreType } from './iommu/group-type.js';
 import { pciResetFunction } from './iommu/reset.js';
-import { kernelSession, type ModelSession } from './session.js';
+import { kernelSession, type ModelSession, type PackedSession } from './session.js';
 
 function needPresent(tx: Tx, name: string): KReturn {
   return dev(tx, name).present ? OK : fail('ENODEV', `${name} is not present`);
@@ -104,7 +104,7 @@ export function step(p: Platform, v: Variant, s: KState, e: KEvent): StepResult<
   return { state: commit(tx), trace: tx.trace, ret };
 }
 
-export const kernelModel: KernelModel<KState> & { session(p: Platform, v: Variant): ModelSession<KState> } = {
+export const kernelModel: KernelModel<KState> & { session(p: Platform, v: Variant): ModelSession<KState> & Partial<PackedSession<KState>> } = {
   init: (p: Platform, _v: Variant) => initialState(p),
   enabled: enabledEvents,
   step,

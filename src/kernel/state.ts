@@ -184,3 +184,39 @@ function vecKey(node: readonly unknown[], depth: number, code: (x: never) => num
 export function stateKey(s: KState): string {
   return vecKey(s.devs.root, s.devs.depth, devCode) + vecKey(s.groups.root, s.groups.depth, grpCode);
 }
+
+// Two copies of one walk (devices, groups), so that each calls one code function (a
+// monomorphic call the JIT inlines, with the code's own fast path: the remembered property).
+function devVecCodes(node: readonly unknown[], depth: number, out: Int32Array, at: number): number {
+  if (depth === 0) {
+    for (let i = 0; i < node.length; i++) {
+      const d = node[i] as DevState & Coded;
+      out[at++] = d[CODE] ?? devCode(d);
+    }
+  } else for (let i = 0; i < node.length; i++) at = devVecCodes(node[i] as readonly unknown[], depth - 1, out, at);
+  return at;
+}
+
+function grpVecCodes(node: readonly unknown[], depth: number, out: Int32Array, at: number): number {
+  if (depth === 0) {
+    for (let i = 0; i < node.length; i++) {
+      const g = node[i] as GroupState & Coded;
+      out[at++] = g[CODE] ?? grpCode(g);
+    }
+  } else for (let i = 0; i < node.length; i++) at = grpVecCodes(node[i] as readonly unknown[], depth - 1, out, at);
+  return at;
+}
+
+/** The number of codes `stateCodes` writes for a state of `p`: one per device, one per group. */
+export function codesWidth(p: Platform): number {
+  const ix = platIndex(p);
+  return ix.devs.length + ix.groups.length;
+}
+
+/** The state as its vector of interned codes, written to out[at .. at + codesWidth(p)): device
+ * i's code at at + i, then group g's at at + devices + g. The very sequence stateKey spells as
+ * UTF-16 units, so equal vectors ⇔ equal stateKey ⇔ equal stateKeyText (docs/performance.md
+ * "Numeric keys"). */
+export function stateCodes(s: KState, out: Int32Array, at: number): void {
+  grpVecCodes(s.groups.root, s.groups.depth, out, devVecCodes(s.devs.root, s.devs.depth, out, at));
+}

@@ -135,8 +135,11 @@ export interface KernelModel<S> {
   init(p: Platform, v: Variant): S;
   /** Events whose world-level preconditions hold (VERIFICATION.md "Semantics"): e.g. a
    * device is probed only after its upstream port; a VF only while its PF's driver is
-   * bound. Events the kernel would refuse are still enabled: the refusal is an outcome. */
-  enabled(p: Platform, v: Variant, s: S): KEvent[];
+   * bound. Events the kernel would refuse are still enabled: the refusal is an outcome.
+   * `codes`, when given, is s's code vector (state.ts stateCodes) at 0, which the packed
+   * explorer already holds: a hint that spares the kernel's cache computing it (the answer
+   * is the same without it; a wrapper that drops it is only slower). */
+  enabled(p: Platform, v: Variant, s: S, codes?: Int32Array): KEvent[];
   step(p: Platform, v: Variant, s: S, e: KEvent): StepResult<S>;
   observe(p: Platform, v: Variant, s: S): Observation;
   /** Canonical key: equal keys ⇔ equal states. */

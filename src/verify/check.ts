@@ -3,12 +3,14 @@
 // of each kept (BFS: it is a shortest one). Optionally splits the platform into
 // independent clusters first (./reduce.ts; the argument is in docs/verification.md).
 
-import type { KEvent, KernelModel, Observation, StepResult } from '../kernel/types.js';
+import type { KEvent, KReturn, KernelModel, Observation, StepResult } from '../kernel/types.js';
+import type { Move, PackedSession } from '../kernel/session.js';
 import type { Platform } from '../kernel/platform.js';
 import type { Variant } from '../kernel/variants.js';
-import { explore } from './explore.js';
+import { explore, explorePacked } from './explore.js';
 import { boundWhy, DEFAULT_MAX_STATES, defaultMaxMemoryMiB, type BoundHit } from './bounds.js';
-import type { CellResult, DevFacts, InvariantResult, Invariant } from './types.js';
+import type { CellResult, DevFacts, InvariantResult, Invariant, PerDevice, StateInvariant, TransitionInvariant } from './types.js';
+import { DeviceChecks } from './device-checks.js';
 import { makeCtx } from './types.js';
 import { INVARIANTS } from './invariants/index.js';
 import { clusters, restrict, splitPorts } from './reduce.js';
@@ -53,7 +55,7 @@ export const SESSION_FROM_DEVICES = 4;
 
 /** A model that offers a memoising step/observe for one (platform, variant): kernel/session.ts. */
 type WithSession<S> = KernelModel<S> & {
-  session?(p: Platform, v: Variant): { step(s: S, e: KEvent): StepResult<S>; observe(s: S): Observation };
+  session?(p: Platform, v: Variant): { step(s: S, e: KEvent): StepResult<S>; observe(s: S): Observation } & Partial<PackedSession<S>>;
 };
 
 function facts(obs: Observation, name: string | undefined): DevFacts | undefined {
@@ -64,8 +66,8 @@ function facts(obs: Observation, name: string | undefined): DevFacts | undefined
 
 function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<string>, v: Variant, invs: readonly Invariant[], o: CheckOptions): PartResult {
   const ctx = makeCtx(p, v);
-  const stateInvs = invs.filter((i) => i.kind === 'state');
-  const transInvs = invs.filter((i) => i.kind === 'transition');
+  const stateInvs: Invariant[] = invs.filter((i) => i.kind === 'state');
+  const transInvs: Invariant[] = invs.filter((i) => i.kind === 'transition');
   const premise = new Set<string>();
   const found = new Map<string, { at: number; extra?: KEvent; detail: string; device?: DevFacts }>();
   // Observations by state id, so a transition's before/after are observed once per state
@@ -73,50 +75,90 @@ function exploreOne<S>(model: KernelModel<S>, p: Platform, frozen: ReadonlySet<s
   const cache: Observation[] = [];
   // The memo pays where events repeat in many states of other devices: parts of a few devices
   // (the reduced matrix: 1–3) explore too few states for its bookkeeping to pay back.
-  const useSession = o.session ?? p.devices.length >= SESSION_FROM_DEVICES;
-  const sess = useSession ? (model as WithSession<S>).session?.(p, v) : undefined;
+  // `session: false` is the plain path (explore, model.step/observe): the reference the fast
+  // paths are tested against (test/verify/fast-paths.test.ts).
+  const useMemo = o.session ?? p.devices.length >= SESSION_FROM_DEVICES;
+  const sess = useMemo ? (model as WithSession<S>).session?.(p, v) : undefined;
+  const packed = sess?.move !== undefined ? (sess as PackedSession<S>) : undefined;
   const observeS = sess === undefined ? (s: S) => model.observe(p, v, s) : (s: S) => sess.observe(s);
   const stepS = sess === undefined ? (s: S, e: KEvent) => model.step(p, v, s, e) : (s: S, e: KEvent) => sess.step(s, e);
-  const obsOf = (s: S, id: number): Observation => {
+  /** `codes`: s's code vector, when the packed explorer has it (the memo looks up by it). */
+  const obsOf = (s: S, id: number, codes?: Int32Array, fromId = -1, m?: Move): Observation => {
     const hit = cache[id];
     if (hit !== undefined) return hit;
-    const o = observeS(s);
+    const parent = fromId >= 0 ? cache[fromId] : undefined; // the state s was first reached from
+    const o =
+      codes === undefined || packed === undefined
+        ? observeS(s)
+        : parent !== undefined && m !== undefined
+          ? packed.observeFrom(s, codes, 0, parent, m.pos)
+          : packed.observeAt(s, codes, 0);
     if (id < OBS_CACHE) cache[id] = o;
     return o;
   };
+  // An invariant whose premise was reached and whose first (shortest) violation is found is
+  // settled: further checks (pure functions) could change neither, so it leaves the lists.
+  const settle = (list: Invariant[], k: number): number => {
+    if (!premise.has(list[k].id)) return k;
+    list.splice(k, 1);
+    return k - 1;
+  };
+  // With the memo's shared DeviceObs objects, state invariants of the forDevices shape are
+  // answered per DeviceObs (./device-checks.ts: the same Checks, computed once per object).
+  const tests = stateInvs.map((i) => (i as StateInvariant).perDevice);
+  const perDev = packed !== undefined && tests.every((t) => t !== undefined) ? new DeviceChecks(ctx, tests as PerDevice[]) : undefined;
+  const slotOf = new Map(stateInvs.map((inv, k) => [inv, k]));
   const checkState = (obs: Observation, id: number): void => {
-    for (const inv of stateInvs) {
-      const c = inv.check(ctx, obs);
+    perDev?.prepare(obs);
+    for (let k = 0; k < stateInvs.length; k++) {
+      const inv = stateInvs[k] as StateInvariant;
+      const c = perDev === undefined ? inv.check(ctx, obs) : perDev.check(slotOf.get(inv)!);
       if (c.premise) premise.add(inv.id);
-      if (!c.ok && !found.has(inv.id)) found.set(inv.id, { at: id, detail: c.detail ?? '', device: facts(obs, c.device) });
+      if (!c.ok && !found.has(inv.id)) {
+        found.set(inv.id, { at: id, detail: c.detail ?? '', device: facts(obs, c.device) });
+        k = settle(stateInvs, k);
+      }
     }
   };
-  const ex = explore<S, KEvent, StepResult<S>>(
-    {
-      init: model.init(p, v),
-      enabled: frozen.size === 0 ? (s) => model.enabled(p, v, s) : (s) => model.enabled(p, v, s).filter((e) => e.kind === 'probe' || !frozen.has(e.dev)),
-      step: stepS,
-      key: (s) => model.key(s),
-    },
-    { maxStates: o.maxStates ?? DEFAULT_MAX_STATES, maxDepth: o.maxDepth, maxHeapBytes: (o.maxMemoryMiB ?? defaultMaxMemoryMiB()) * 1024 * 1024 },
-    {
-      onState: (s, id, depth) => {
-        if (o.onStates !== undefined && (id & 1023) === 0) o.onStates(id, depth);
-        // New states' observations are computed once here, then reused as "after".
-        if (stateInvs.length > 0) checkState(obsOf(s, id), id);
-      },
-      onTransition: (from, fromId, e, r, toId) => {
-        if (transInvs.length === 0) return;
-        const before = obsOf(from, fromId);
-        const after = obsOf(r.state, toId);
-        for (const inv of transInvs) {
-          const c = inv.check(ctx, before, e, r.ret, after);
-          if (c.premise) premise.add(inv.id);
-          if (!c.ok && !found.has(inv.id)) found.set(inv.id, { at: fromId, extra: e, detail: c.detail ?? '', device: facts(after, c.device) ?? facts(before, c.device) });
-        }
-      },
-    },
-  );
+  const onState = (s: S, id: number, depth: number, codes?: Int32Array, fromId?: number, m?: Move): void => {
+    if (o.onStates !== undefined && (id & 1023) === 0) o.onStates(id, depth);
+    // New states' observations are computed once here, then reused as "after".
+    if (stateInvs.length > 0) checkState(obsOf(s, id, codes, fromId, m), id);
+  };
+  const checkTransition = (before: Observation, fromId: number, e: KEvent, ret: KReturn, after: Observation): void => {
+    for (let k = 0; k < transInvs.length; k++) {
+      const inv = transInvs[k] as TransitionInvariant;
+      const c = inv.check(ctx, before, e, ret, after);
+      if (c.premise) premise.add(inv.id);
+      if (!c.ok && !found.has(inv.id)) {
+        found.set(inv.id, { at: fromId, extra: e, detail: c.detail ?? '', device: facts(after, c.device) ?? facts(before, c.device) });
+        k = settle(transInvs, k);
+      }
+    }
+  };
+  const enabled = frozen.size === 0 ? (s: S, codes?: Int32Array) => model.enabled(p, v, s, codes) : (s: S, codes?: Int32Array) => model.enabled(p, v, s, codes).filter((e) => e.kind === 'probe' || !frozen.has(e.dev));
+  const bounds = { maxStates: o.maxStates ?? DEFAULT_MAX_STATES, maxDepth: o.maxDepth, maxHeapBytes: (o.maxMemoryMiB ?? defaultMaxMemoryMiB()) * 1024 * 1024 };
+  const ex =
+    packed !== undefined
+      ? explorePacked<S, KEvent, Move>(
+          { init: model.init(p, v), width: packed.width, enabled, codes: packed.codes, move: packed.move, apply: packed.apply },
+          bounds,
+          {
+            onState,
+            onTransition: (from, fromId, e, m, toId, _isNew, codes) => {
+              if (transInvs.length === 0) return;
+              // The successor is built only when its observation is not cached.
+              checkTransition(obsOf(from, fromId, codes), fromId, e, m.ret, cache[toId] ?? obsOf(packed.apply(from, m), toId));
+            },
+          },
+        )
+      : explore<S, KEvent, StepResult<S>>({ init: model.init(p, v), enabled, step: stepS, key: (s) => model.key(s) }, bounds, {
+          onState,
+          onTransition: (from, fromId, e, r, toId) => {
+            if (transInvs.length === 0) return;
+            checkTransition(obsOf(from, fromId), fromId, e, r.ret, obsOf(r.state, toId));
+          },
+        });
   const violation = new Map<string, { trace: KEvent[]; detail: string; device?: DevFacts }>();
   for (const [id, f] of found) {
     const trace = ex.pathTo(f.at);

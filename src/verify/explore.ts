@@ -4,6 +4,7 @@
 // its shortest depth. Knows nothing dmagate-specific.
 
 import { HEAP_CHECK_EVERY, heapUsed, type BoundHit } from './bounds.js';
+import { patchedHash, TupleSet } from '../util/tuple-set.js';
 
 export interface TransitionSystem<S, E, R extends { readonly state: S }> {
   readonly init: S;
@@ -115,6 +116,141 @@ export function explore<S, E, R extends { readonly state: S }>(
         }
       }
       visit.onTransition?.(s, id, e, r, to, isNew);
+    }
+  }
+  return {
+    stats: { states: ids.size, transitions, depth: deepest, ms: performance.now() - t0, boundHit },
+    pathTo(id: number): E[] {
+      const out: E[] = [];
+      for (let i = id; i > 0; i = parent[i]) out.push(via[i] as E);
+      return out.reverse();
+    },
+  };
+}
+
+// ---- packed exploration (docs/performance.md "Numeric keys") ----
+// The same breadth-first search for a system whose states are fixed-width vectors of int
+// codes (equal vectors ⇔ equal states, as equal `key`s) and whose steps are given as the
+// positions they change: a successor's vector is its parent's with the move's codes written
+// in, looked up in a TupleSet (open addressing over the vectors, no key text), and the
+// successor state itself is built only when it is new. Ids, parents, depths, bounds and the
+// order of visitor calls are explore()'s for the system whose key(s) is codes(s) as text:
+// the loop below is explore()'s, line by line, with the Map of keys replaced.
+
+/** A step's change to the code vector: code[k] is written at pos[k] (positions distinct). */
+export interface PackedMove {
+  readonly pos: Int32Array;
+  readonly code: Int32Array;
+}
+
+export interface PackedSystem<S, E, M extends PackedMove> {
+  readonly init: S;
+  /** Length of every code vector. */
+  readonly width: number;
+  /** `codes` holds s's vector at 0 (valid during the call). */
+  enabled(s: S, codes: Int32Array): readonly E[];
+  /** s's codes into out[at .. at + width): equal vectors ⇔ equal states. */
+  codes(s: S, out: Int32Array, at: number): void;
+  /** The move `e` makes from `s`, whose codes are codes[at ..]. */
+  move(s: S, e: E, codes: Int32Array, at: number): M;
+  /** The state `m` leads to from `s`: its codes are s's with m written in. */
+  apply(s: S, m: M): S;
+}
+
+export interface PackedVisitor<S, E, M> {
+  /** As ExploreVisitor's; `codes` (valid during the call only) holds s's vector at 0; `fromId`
+   * and `m`: the state and move s was first reached by (-1 and undefined for the initial one). */
+  onState?(s: S, id: number, depth: number, codes: Int32Array, fromId: number, m: M | undefined): void;
+  /** As ExploreVisitor's, with the move instead of the step result: the successor is
+   * sys.apply(from, m) when wanted. `codes` (valid during the call) holds from's vector at 0. */
+  onTransition?(from: S, fromId: number, e: E, m: M, toId: number, isNew: boolean, codes: Int32Array): void;
+}
+
+export function explorePacked<S, E, M extends PackedMove>(
+  sys: PackedSystem<S, E, M>,
+  bounds: ExploreBounds = {},
+  visit: PackedVisitor<S, E, M> = {},
+): Exploration<E> {
+  const t0 = performance.now();
+  const maxStates = bounds.maxStates ?? Number.POSITIVE_INFINITY;
+  const maxDepth = bounds.maxDepth ?? Number.POSITIVE_INFINITY;
+  const w = sys.width;
+  const ids = new TupleSet(w);
+  const parent: number[] = [];
+  const via: (E | undefined)[] = [];
+  const depthOf: number[] = [];
+  const maxHeap = bounds.maxHeapBytes ?? Number.POSITIVE_INFINITY;
+  let boundHit: BoundHit | null = null;
+  let transitions = 0;
+  let deepest = 0;
+  const cur = new Int32Array(Math.max(1, w)); // the expanded state's codes
+  const next = new Int32Array(Math.max(1, w)); // a successor's
+
+  sys.codes(sys.init, next, 0);
+  ids.add(next, 0);
+  parent.push(-1);
+  via.push(undefined);
+  depthOf.push(0);
+  visit.onState?.(sys.init, 0, 0, next, -1, undefined);
+
+  let queue: S[] = [sys.init];
+  let head = 0;
+  let offset = 0;
+  explore: while (head < queue.length) {
+    const s = queue[head];
+    const id = offset + head;
+    head++;
+    if (head > 4096 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      offset += head;
+      head = 0;
+    }
+    const d = depthOf[id];
+    const data = ids.data;
+    for (let k = 0, at = id * w; k < w; k++) cur[k] = data[at + k];
+    const curHash = ids.hashOf(id);
+    const events = sys.enabled(s, cur);
+    if (d >= maxDepth) {
+      if (events.length > 0) boundHit ??= 'depth';
+      continue;
+    }
+    for (const e of events) {
+      const m = sys.move(s, e, cur, 0);
+      transitions++;
+      const pos = m.pos;
+      let to: number;
+      let h = 0;
+      if (pos.length === 0) to = id; // nothing written: the state itself (its own vector)
+      else {
+        // The successor's vector is cur with the move written in: its hash is cur's updated
+        // where the move writes, and the table compares candidates against cur and the move.
+        h = patchedHash(curHash, cur, 0, pos, m.code);
+        to = ids.findPatched(cur, 0, pos, m.code, h);
+      }
+      let isNew = false;
+      if (to < 0) {
+        if (ids.size >= maxStates) {
+          boundHit = 'states';
+          continue;
+        }
+        for (let k = 0; k < w; k++) next[k] = cur[k];
+        for (let k = 0; k < pos.length; k++) next[pos[k]] = m.code[k];
+        to = ids.addHashed(next, 0, h);
+        parent.push(id);
+        via.push(e);
+        depthOf.push(d + 1);
+        if (d + 1 > deepest) deepest = d + 1;
+        const t = sys.apply(s, m);
+        queue.push(t);
+        isNew = true;
+        visit.onState?.(t, to, d + 1, next, id, m);
+        // The vectors live outside the JS heap: counted against the budget too.
+        if (to % HEAP_CHECK_EVERY === 0 && heapUsed() + ids.bytes > maxHeap) {
+          boundHit = 'memory';
+          break explore;
+        }
+      }
+      visit.onTransition?.(s, id, e, m, to, isNew, cur);
     }
   }
   return {

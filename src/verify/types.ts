@@ -5,7 +5,7 @@
 
 import type { DeviceDesc, Platform } from '../kernel/platform.js';
 import type { Variant } from '../kernel/variants.js';
-import type { KEvent, KReturn, Observation } from '../kernel/types.js';
+import type { DeviceObs, KEvent, KReturn, Observation } from '../kernel/types.js';
 import type { BoundHit } from './bounds.js';
 
 export const INVARIANT_IDS = [
@@ -63,6 +63,8 @@ export interface DevFacts {
 }
 
 export const VACUOUS: Check = { premise: false, ok: true };
+/** The premise holds and nothing is violated (a shared constant: Checks are read-only). */
+export const PREMISE_OK: Check = { premise: true, ok: true };
 
 export type Applicability = { readonly applies: true } | { readonly applies: false; readonly why: string };
 export const APPLIES: Applicability = { applies: true };
@@ -80,6 +82,17 @@ interface InvariantBase {
 export interface StateInvariant extends InvariantBase {
   readonly kind: 'state';
   check(ctx: Ctx, obs: Observation): Check;
+  /** When set, `check` is exactly forDevices(obs, about, good) over these (invariants/helpers.ts
+   * perDevice): the explorer may evaluate them per DeviceObs (verify/device-checks.ts). */
+  readonly perDevice?: PerDevice;
+}
+
+/** A quantification over present devices (invariants/helpers.ts forDevices): `about` says the
+ * invariant talks about the device, `good` null or what is wrong with it. Pure functions of
+ * (ctx, d). */
+export interface PerDevice {
+  about(ctx: Ctx, d: DeviceObs): boolean;
+  good(ctx: Ctx, d: DeviceObs): string | null;
 }
 
 export interface TransitionInvariant extends InvariantBase {

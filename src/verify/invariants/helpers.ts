@@ -5,7 +5,8 @@
 import type { DeviceObs, DomainKind, Observation, Reach } from '../../kernel/types.js';
 import { REACH_ORDER } from '../../kernel/types.js';
 import { ATS_ALWAYS_ON_QUIRKS } from '../../kernel/pci/always-on.js';
-import type { Check, Ctx } from '../types.js';
+import type { Check, Ctx, PerDevice } from '../types.js';
+import { PREMISE_OK, VACUOUS } from '../types.js';
 
 /** Quantifies over present devices: premise = some device matches `about`; ok = every such
  * device satisfies `good`; detail names the first that does not (in the model's order). */
@@ -15,14 +16,31 @@ export function forDevices(
   good: (d: DeviceObs) => string | null,
 ): Check {
   let premise = false;
-  // The model's (deterministic) device order: platform order.
-  for (const d of Object.values(obs.devices)) {
+  // The model's (deterministic) device order: platform order (`for … in` walks the order of
+  // Object.values, own keys, without building the array).
+  for (const name in obs.devices) {
+    const d = obs.devices[name];
     if (!d.present || !about(d)) continue;
     premise = true;
     const bad = good(d);
     if (bad !== null) return { premise: true, ok: false, detail: `${d.name}: ${bad}`, device: d.name };
   }
-  return { premise, ok: true };
+  return premise ? PREMISE_OK : VACUOUS;
+}
+
+/** A state invariant of the forDevices shape, from its per-device tests: `check` is forDevices
+ * over them, and `perDevice` exposes them to the explorer (verify/device-checks.ts), which
+ * evaluates them once per distinct DeviceObs object instead of once per state. */
+export function perDevice(pd: PerDevice): { readonly perDevice: PerDevice; check(ctx: Ctx, obs: Observation): Check } {
+  return {
+    perDevice: pd,
+    check: (ctx, obs) =>
+      forDevices(
+        obs,
+        (d) => pd.about(ctx, d),
+        (d) => pd.good(ctx, d),
+      ),
+  };
 }
 
 /** The group's blocking domain: IOMMU_DOMAIN_BLOCKED, or the core's empty paging fallback
