@@ -117,7 +117,7 @@ function dmagateCase(cl, k, dir, reduce) {
   let r = null;
   let j = null;
   for (let i = 0; i < repeat; i++) {
-    const x = run(process.execPath, [join(root, 'bin/dmagate.js'), 'verify', yaml, '--json', ...(reduce ? [] : ['--no-reduce'])]);
+    const x = run(process.execPath, [join(root, 'bin/dmagate.js'), 'verify', yaml, '--json', '--fail-on', 'never', ...(reduce ? [] : ['--no-reduce'])]);
     const y = JSON.parse(x.out);
     if (r === null || y.stats.ms < j.stats.ms) j = y;
     if (r === null || x.wall < r.wall) r = x;
@@ -212,7 +212,7 @@ for (const { cl, k, s, notes } of rows) {
 {
   let best = null;
   for (let i = 0; i < repeat; i++) {
-    const x = run(process.execPath, [join(root, 'bin/dmagate.js'), 'matrix', '--json']);
+    const x = run(process.execPath, [join(root, 'bin/dmagate.js'), 'matrix', '--json', '--fail-on', 'never']);
     if (best === null || x.wall < best) best = x.wall;
   }
   console.log(`dmagate default matrix (200 cells), whole process: ${f(best)} ms (fastest of ${repeat})`);
