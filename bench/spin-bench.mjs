@@ -117,7 +117,7 @@ function dmagateCase(cl, k, dir, reduce) {
   let r = null;
   let j = null;
   for (let i = 0; i < repeat; i++) {
-    const x = run(process.execPath, [join(root, 'bin/dmagate.js'), 'verify', yaml, '--json', '--fail-on', 'never', ...(reduce ? [] : ['--no-reduce'])]);
+    const x = run(process.execPath, [join(root, 'bin/dmagate.js'), 'verify', yaml, '--json', '--fail-on', 'never', '--max-states', String(BASE[cl] ** k + 1), ...(reduce ? [] : ['--no-reduce'])]);
     const y = JSON.parse(x.out);
     if (r === null || y.stats.ms < j.stats.ms) j = y;
     if (r === null || x.wall < r.wall) r = x;
