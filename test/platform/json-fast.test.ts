@@ -13,6 +13,7 @@ import { jsonScenarioValue } from '../../src/platform/json-fast.js';
 import { loadScenario, loadScenarioYaml, yamlValue } from '../../src/platform/scenario.js';
 import { formatError } from '../../src/platform/errors.js';
 import { scenario as benchScenario } from '../../bench/run-bench.mjs';
+import { paths, type Path } from '../support/reachable.js';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const yamlFiles = [join(root, 'scenarios', 'reference-platform.yaml'), ...readdirSync(join(root, 'scenarios', 'golden')).filter((f) => f.endsWith('.yaml')).map((f) => join(root, 'scenarios', 'golden', f))];
@@ -117,13 +118,6 @@ test('errors in JSON scenarios: the YAML path\'s messages with the line:col of t
   for (const t of [dup, badText, big, trunc]) same(t);
 });
 
-type Path = (string | number)[];
-function paths(v: unknown, at: Path = [], out: Path[] = []): Path[] {
-  out.push(at);
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
-  return out;
-}
 const ALL = paths(ref);
 
 function setAt(v: unknown, path: Path, value: unknown): unknown {

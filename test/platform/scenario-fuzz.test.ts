@@ -7,18 +7,12 @@ import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { loadScenario } from '../../src/platform/scenario.js';
 import type { LoadResult } from '../../src/platform/scenario.js';
+import { paths, type Path } from '../support/reachable.js';
 
 const FILE = new URL('../../scenarios/reference-platform.yaml', import.meta.url);
 const TEXT = readFileSync(FILE, 'utf8');
 const VALUE: unknown = parse(TEXT);
 
-type Path = (string | number)[];
-function paths(v: unknown, at: Path = [], out: Path[] = []): Path[] {
-  out.push(at);
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
-  return out;
-}
 const ALL = paths(VALUE);
 
 function mutate(v: unknown, path: Path, op: 'set' | 'delete' | 'add', value: unknown, key: string): unknown {

@@ -28,6 +28,7 @@ import { noSilentMsiLoss } from '../../src/verify/invariants/function.js';
 import { forDevices } from '../../src/verify/invariants/helpers.js';
 import { DeviceChecks } from '../../src/verify/device-checks.js';
 import { makeCtx, type Check, type StateInvariant, type TransitionInvariant } from '../../src/verify/types.js';
+import { reachable } from '../support/reachable.js';
 
 type Sess = PackedSession<KState>;
 const session = (p: Platform, v: Variant): Sess => kernelModel.session(p, v) as Sess;
@@ -46,23 +47,6 @@ function configs(): [string, Platform, Variant][] {
   return out;
 }
 
-/** Reachable states of (p, v) by the plain model and the readable key, breadth first. */
-function reachable(p: Platform, v: Variant, limit: number): KState[] {
-  const seen = new Map<string, KState>();
-  const q: KState[] = [kernelModel.init(p, v)];
-  seen.set(stateKeyText(q[0]), q[0]);
-  for (let h = 0; h < q.length && seen.size < limit; h++) {
-    for (const e of plainEnabledEvents(p, v, q[h])) {
-      const t = kernelModel.step(p, v, q[h], e).state;
-      const k = stateKeyText(t);
-      if (!seen.has(k)) {
-        seen.set(k, t);
-        q.push(t);
-      }
-    }
-  }
-  return [...seen.values()];
-}
 
 const codesOf = (p: Platform, s: KState): Int32Array => {
   const c = new Int32Array(codesWidth(p));

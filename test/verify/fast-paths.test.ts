@@ -17,26 +17,10 @@ import { defaultCombinations } from '../../src/verify/combinations.js';
 import { cellPlatform, cellsOf } from '../../src/verify/matrix.js';
 import { PartMemo } from '../../src/verify/part-memo.js';
 import type { Variant } from '../../src/kernel/variants.js';
+import { reachable } from '../support/reachable.js';
 
 const TR = { withIommu, withPassthrough, withCcGuest };
 
-/** Every reachable state of (p, v), by the readable text key, with the plain step. */
-function reachable(p: Platform, v: Variant, limit: number): KState[] {
-  const seen = new Map<string, KState>();
-  const q: KState[] = [kernelModel.init(p, v)];
-  seen.set(stateKeyText(q[0]), q[0]);
-  for (let h = 0; h < q.length && seen.size < limit; h++) {
-    for (const e of kernelModel.enabled(p, v, q[h])) {
-      const t = kernelModel.step(p, v, q[h], e).state;
-      const k = stateKeyText(t);
-      if (!seen.has(k)) {
-        seen.set(k, t);
-        q.push(t);
-      }
-    }
-  }
-  return [...seen.values()];
-}
 
 test('packed stateKey: equal keys exactly when the canonical texts are equal', () => {
   const p = withIommu(referencePlatform(), 'arm-smmu-v3');
