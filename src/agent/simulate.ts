@@ -85,7 +85,7 @@ export function policyModel<S>(m: KernelModel<S>, allow: ReadonlyMap<string, All
         return true; // the kernel's and the world's own events
     }
   };
-  return { ...m, enabled: (p, v, s) => m.enabled(p, v, s).filter((e) => permitted(p, e)) };
+  return { ...m, enabled: (p, v, s, codes) => m.enabled(p, v, s, codes).filter((e) => permitted(p, e)) };
 }
 
 function agentEvents(decisions: readonly SimDecision[], p: Platform, v: Variant): KEvent[] {
