@@ -88,9 +88,19 @@ function canonOf(o: object, key: string): string {
   let m = CANON.get(o);
   if (m === undefined) CANON.set(o, (m = new Map()));
   let c = m.get(key);
-  if (c === undefined) m.set(key, (c = canon((o as Record<string, unknown>)[key])));
+  if (c === undefined) {
+    const x = (o as Record<string, unknown>)[key];
+    // an object value (cmdline, features) is shared by the many Platforms spread from one
+    // (cells, parts): its text once per object, not once per Platform
+    if (typeof x === 'object' && x !== null) {
+      c = OBJECT_CANON.get(x);
+      if (c === undefined) OBJECT_CANON.set(x, (c = canon(x)));
+    } else c = canon(x);
+    m.set(key, c);
+  }
   return c;
 }
+const OBJECT_CANON = new WeakMap<object, string>();
 
 function canonAt(p: Platform, v: Variant, field: string): string {
   return field.startsWith('v.') ? canonOf(v, field.slice(2)) : canonOf(p, field.slice(2));
