@@ -6,7 +6,7 @@ import type { PciFunction } from '../pci/types.js';
 import type { DeviceDesc, Platform } from './platform.js';
 import { pciDeviceGroupArrays } from './iommu/groups.js';
 import { nameIndex, type NameIndex } from './name-index.js';
-import { acsEnabledAtEnumeration } from './pci/acs.js';
+import { topologyMemo } from './static-memo.js';
 import { pciIndex } from './pci/index.js';
 import { pciTrust } from './pci/trust.js';
 
@@ -47,15 +47,6 @@ export interface PlatIndex {
   readonly groups: readonly GroupInfo[];
 }
 
-const MEMO = new WeakMap<Platform, PlatIndex>();
-/** The same indices by what they are computed from: the devices array and the one scalar fact
- * pci_device_group reads (acsEnabledAtEnumeration: p.features.lateAcsRequest). The matrix
- * builds a Platform per cell and part, and the part memo (verify/part-memo.ts) a recording copy
- * per exploration, all sharing their devices array: they share the index too. The fact is read
- * from each Platform object before the shared entry is used, so a recording copy records that
- * read as the computation would. test/kernel/static-index-reads.test.ts checks that the
- * builders read nothing else of a Platform. */
-const SHARED = new WeakMap<readonly DeviceDesc[], [PlatIndex | undefined, PlatIndex | undefined]>();
 
 /** CXL DVSEC Cache_Capable (P3–P5). A loop: no closure per device. */
 function cacheCapable(cfg: PciFunction): boolean {
@@ -95,17 +86,9 @@ class Group implements GroupInfo {
 }
 const NONE: readonly number[] = Object.freeze([]);
 
-export function platIndex(p: Platform): PlatIndex {
-  const hit = MEMO.get(p);
-  if (hit !== undefined) return hit;
-  const std = acsEnabledAtEnumeration(p) ? 1 : 0;
-  let slots = SHARED.get(p.devices);
-  if (slots === undefined) SHARED.set(p.devices, (slots = [undefined, undefined]));
-  let ix = slots[std];
-  if (ix === undefined) slots[std] = ix = buildPlatIndex(p);
-  MEMO.set(p, ix);
-  return ix;
-}
+/** The index of `p`, memoised by its devices array and the one scalar pci_device_group reads
+ * (./static-memo.ts): the matrix's cell, part and recording Platforms share it. */
+export const platIndex: (p: Platform) => PlatIndex = topologyMemo((p) => buildPlatIndex(p));
 
 /** platIndex without the memo (exported for the test of what it reads). */
 export function buildPlatIndex(p: Platform): PlatIndex {

@@ -1,4 +1,4 @@
-// The model's static indices (pci/index.ts, pci/trust.ts, iommu/groups.ts, platform-index.ts)
+// The model's static indices (pci/index.ts, pci/trust.ts; iommu/groups.ts and platform-index.ts through kernel/static-memo.ts)
 // are memoised by the devices array plus, for the grouping, acsEnabledAtEnumeration(p), not by
 // the Platform object — so the matrix's many Platforms of one device set share them, and the
 // part memo's recording copies (verify/part-memo.ts) record the one scalar read each time.

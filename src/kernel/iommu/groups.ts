@@ -12,7 +12,8 @@
 // `dmaAliasOf` naming a device on another bus has no grouping effect — as in the kernel).
 // R3.7 (SMMUv3 uses pci_device_group for PCI) and R3.8 (one domain per group) are the IOMMU
 // core's business; every Platform device is PCI, so every device is grouped here.
-import type { DeviceDesc, Platform } from '../platform.js';
+import type { Platform } from '../platform.js';
+import { topologyMemo } from '../static-memo.js';
 import { acsEnabledAtEnumeration, pciAcsEnabledInfo, pciAcsPathEnabled, REQ_ACS_FLAGS } from '../pci/acs.js';
 import { pciIndex, pciUpstreamInfo, type PciDevInfo } from '../pci/index.js';
 import { dict, lazyRecord } from '../pci/state.js';
@@ -51,12 +52,6 @@ const detailOf = (rule: number, name: string): string =>
   ][rule];
 
 type Memo = { arrays: GroupArrays; groups: IommuGroups };
-/** By what the grouping is computed from: the devices array and acsEnabledAtEnumeration(p)
- * (p.features.lateAcsRequest), which is read from every Platform asked — so a recording copy
- * of a Platform (verify/part-memo.ts) records the read even when the entry is shared. The
- * matrix's cell and part platforms share their devices arrays (verify/reduce.ts restrict).
- * test/kernel/static-index-reads.test.ts checks that compute reads nothing else. */
-const MEMO = new WeakMap<readonly DeviceDesc[], [Memo | undefined, Memo | undefined]>();
 
 function compute(p: Platform): GroupArrays {
   const ix = pciIndex(p);
@@ -202,23 +197,12 @@ function records(p: Platform, a: GroupArrays): IommuGroups {
   return lazyRecord<IommuGroups>(lazy);
 }
 
-/** In front of MEMO: per Platform object (asked on every step). */
-const BY_PLATFORM = new WeakMap<Platform, Memo>();
-
-function memo(p: Platform): Memo {
-  const hit = BY_PLATFORM.get(p);
-  if (hit !== undefined) return hit;
-  const std = acsEnabledAtEnumeration(p) ? 1 : 0;
-  let slots = MEMO.get(p.devices);
-  if (slots === undefined) MEMO.set(p.devices, (slots = [undefined, undefined]));
-  let g = slots[std];
-  if (g === undefined) {
-    const arrays = compute(p);
-    slots[std] = g = { arrays, groups: records(p, arrays) };
-  }
-  BY_PLATFORM.set(p, g);
-  return g;
-}
+/** By the devices array and acsEnabledAtEnumeration(p), the one scalar compute reads
+ * (../static-memo.ts). */
+const memo = topologyMemo((p: Platform): Memo => {
+  const arrays = compute(p);
+  return { arrays, groups: records(p, arrays) };
+});
 
 /** compute without the memo (for the test of what it reads). */
 export function computeGroupArrays(p: Platform): GroupArrays {
