@@ -144,28 +144,27 @@ function remember(o: object, c: number): number {
   return c;
 }
 
+/** The interned code of `o`: its key text's number in `table` (equal codes ⇔ equal texts),
+ * kept on the object once computed. */
+function internedCode<T extends object>(o: T, keyOf: (o: T) => string, table: Map<string, number>): number {
+  const c = (o as Coded)[CODE];
+  if (c !== undefined) return c;
+  const f = frozenCodes.get(o);
+  if (f !== undefined) return f;
+  const t = keyOf(o);
+  let n = table.get(t);
+  if (n === undefined) table.set(t, (n = table.size));
+  return remember(o, n);
+}
+
 /** The interned code of a device state: equal codes ⇔ equal devKey texts. */
 export function devCode(d: DevState): number {
-  const c = (d as Coded)[CODE];
-  if (c !== undefined) return c;
-  const f = frozenCodes.get(d);
-  if (f !== undefined) return f;
-  const t = devKey(d);
-  let n = devCodes.get(t);
-  if (n === undefined) devCodes.set(t, (n = devCodes.size));
-  return remember(d, n);
+  return internedCode(d, devKey, devCodes);
 }
 
 /** The interned code of a group state: equal codes ⇔ equal groupKey texts. */
 export function grpCode(g: GroupState): number {
-  const c = (g as Coded)[CODE];
-  if (c !== undefined) return c;
-  const f = frozenCodes.get(g);
-  if (f !== undefined) return f;
-  const t = groupKey(g);
-  let n = grpCodes.get(t);
-  if (n === undefined) grpCodes.set(t, (n = grpCodes.size));
-  return remember(g, n);
+  return internedCode(g, groupKey, grpCodes);
 }
 
 function units(c: number): string {
