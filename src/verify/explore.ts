@@ -44,6 +44,51 @@ export interface Exploration<E> {
   pathTo(id: number): E[];
 }
 
+/** The BFS bookkeeping both explorers share: states in discovery order (a state's id is its
+ * position), the queue of those not yet expanded, and each state's parent, event and depth,
+ * so the path to any state is the shortest one. */
+class BfsTree<S, E> {
+  private queue: S[] = [];
+  private head = 0;
+  private offset = 0;
+  private readonly parent: number[] = [];
+  private readonly via: (E | undefined)[] = [];
+  readonly depthOf: number[] = [];
+  deepest = 0;
+
+  /** Records state `s`, reached from `from` by `e` (the initial state: -1, undefined). */
+  add(s: S, from: number, e: E | undefined): void {
+    const d = from < 0 ? 0 : this.depthOf[from] + 1;
+    this.parent.push(from);
+    this.via.push(e);
+    this.depthOf.push(d);
+    if (d > this.deepest) this.deepest = d;
+    this.queue.push(s);
+  }
+
+  /** The next state to expand, or undefined when none is left; its id is `current`. */
+  current = -1;
+  next(): S | undefined {
+    if (this.head >= this.queue.length) return undefined;
+    const s = this.queue[this.head];
+    this.current = this.offset + this.head;
+    this.head++;
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      // Drop processed states so memory follows the frontier, not the whole space.
+      this.queue = this.queue.slice(this.head);
+      this.offset += this.head;
+      this.head = 0;
+    }
+    return s;
+  }
+
+  pathTo(id: number): E[] {
+    const out: E[] = [];
+    for (let i = id; i > 0; i = this.parent[i]) out.push(this.via[i] as E);
+    return out.reverse();
+  }
+}
+
 export function explore<S, E, R extends { readonly state: S }>(
   sys: TransitionSystem<S, E, R>,
   bounds: ExploreBounds = {},
@@ -53,36 +98,18 @@ export function explore<S, E, R extends { readonly state: S }>(
   const maxStates = bounds.maxStates ?? Number.POSITIVE_INFINITY;
   const maxDepth = bounds.maxDepth ?? Number.POSITIVE_INFINITY;
   const ids = new Map<string, number>();
-  const parent: number[] = [];
-  const via: (E | undefined)[] = [];
-  const depthOf: number[] = [];
+  const tree = new BfsTree<S, E>();
   const maxHeap = bounds.maxHeapBytes ?? Number.POSITIVE_INFINITY;
   let boundHit: BoundHit | null = null;
   let transitions = 0;
-  let deepest = 0;
 
   ids.set(sys.key(sys.init), 0);
-  parent.push(-1);
-  via.push(undefined);
-  depthOf.push(0);
+  tree.add(sys.init, -1, undefined);
   visit.onState?.(sys.init, 0, 0);
 
-  // The queue holds states in discovery order; a state's id is its position in the
-  // (conceptually untrimmed) queue: offset + index.
-  let queue: S[] = [sys.init];
-  let head = 0;
-  let offset = 0;
-  explore: while (head < queue.length) {
-    const s = queue[head];
-    const id = offset + head;
-    head++;
-    if (head > 4096 && head * 2 > queue.length) {
-      // Drop processed states so memory follows the frontier, not the whole space.
-      queue = queue.slice(head);
-      offset += head;
-      head = 0;
-    }
-    const d = depthOf[id];
+  explore: for (let s = tree.next(); s !== undefined; s = tree.next()) {
+    const id = tree.current;
+    const d = tree.depthOf[id];
     const events = sys.enabled(s);
     if (d >= maxDepth) {
       if (events.length > 0) boundHit ??= 'depth';
@@ -103,11 +130,7 @@ export function explore<S, E, R extends { readonly state: S }>(
         }
         to = ids.size;
         ids.set(k, to);
-        parent.push(id);
-        via.push(e);
-        depthOf.push(d + 1);
-        if (d + 1 > deepest) deepest = d + 1;
-        queue.push(r.state);
+        tree.add(r.state, id, e);
         isNew = true;
         visit.onState?.(r.state, to, d + 1);
         if (to % HEAP_CHECK_EVERY === 0 && heapUsed() > maxHeap) {
@@ -118,14 +141,7 @@ export function explore<S, E, R extends { readonly state: S }>(
       visit.onTransition?.(s, id, e, r, to, isNew);
     }
   }
-  return {
-    stats: { states: ids.size, transitions, depth: deepest, ms: performance.now() - t0, boundHit },
-    pathTo(id: number): E[] {
-      const out: E[] = [];
-      for (let i = id; i > 0; i = parent[i]) out.push(via[i] as E);
-      return out.reverse();
-    },
-  };
+  return { stats: { states: ids.size, transitions, depth: tree.deepest, ms: performance.now() - t0, boundHit }, pathTo: (id) => tree.pathTo(id) };
 }
 
 // ---- packed exploration (docs/performance.md "Numeric keys") ----
@@ -176,36 +192,21 @@ export function explorePacked<S, E, M extends PackedMove>(
   const maxDepth = bounds.maxDepth ?? Number.POSITIVE_INFINITY;
   const w = sys.width;
   const ids = new TupleSet(w);
-  const parent: number[] = [];
-  const via: (E | undefined)[] = [];
-  const depthOf: number[] = [];
+  const tree = new BfsTree<S, E>();
   const maxHeap = bounds.maxHeapBytes ?? Number.POSITIVE_INFINITY;
   let boundHit: BoundHit | null = null;
   let transitions = 0;
-  let deepest = 0;
   const cur = new Int32Array(Math.max(1, w)); // the expanded state's codes
   const next = new Int32Array(Math.max(1, w)); // a successor's
 
   sys.codes(sys.init, next, 0);
   ids.add(next, 0);
-  parent.push(-1);
-  via.push(undefined);
-  depthOf.push(0);
+  tree.add(sys.init, -1, undefined);
   visit.onState?.(sys.init, 0, 0, next, -1, undefined);
 
-  let queue: S[] = [sys.init];
-  let head = 0;
-  let offset = 0;
-  explore: while (head < queue.length) {
-    const s = queue[head];
-    const id = offset + head;
-    head++;
-    if (head > 4096 && head * 2 > queue.length) {
-      queue = queue.slice(head);
-      offset += head;
-      head = 0;
-    }
-    const d = depthOf[id];
+  explore: for (let s = tree.next(); s !== undefined; s = tree.next()) {
+    const id = tree.current;
+    const d = tree.depthOf[id];
     const data = ids.data;
     for (let k = 0, at = id * w; k < w; k++) cur[k] = data[at + k];
     const curHash = ids.hashOf(id);
@@ -236,12 +237,8 @@ export function explorePacked<S, E, M extends PackedMove>(
         for (let k = 0; k < w; k++) next[k] = cur[k];
         for (let k = 0; k < pos.length; k++) next[pos[k]] = m.code[k];
         to = ids.addHashed(next, 0, h);
-        parent.push(id);
-        via.push(e);
-        depthOf.push(d + 1);
-        if (d + 1 > deepest) deepest = d + 1;
         const t = sys.apply(s, m);
-        queue.push(t);
+        tree.add(t, id, e);
         isNew = true;
         visit.onState?.(t, to, d + 1, next, id, m);
         // The vectors live outside the JS heap: counted against the budget too.
@@ -253,12 +250,5 @@ export function explorePacked<S, E, M extends PackedMove>(
       visit.onTransition?.(s, id, e, m, to, isNew, cur);
     }
   }
-  return {
-    stats: { states: ids.size, transitions, depth: deepest, ms: performance.now() - t0, boundHit },
-    pathTo(id: number): E[] {
-      const out: E[] = [];
-      for (let i = id; i > 0; i = parent[i]) out.push(via[i] as E);
-      return out.reverse();
-    },
-  };
+  return { stats: { states: ids.size, transitions, depth: tree.deepest, ms: performance.now() - t0, boundHit }, pathTo: (id) => tree.pathTo(id) };
 }
