@@ -9,6 +9,8 @@ import { exportScenario } from '../platform/sysfs-export.js';
 import { IOMMU_IDS, type IommuId } from '../kernel/platform.js';
 import { auditHost, type AuditedFunction, type AuditReport, type CapState, type Finding, type Severity } from '../platform/sysfs-audit.js';
 import { didYouMean } from '../util/suggest.js';
+import { formatBdf, parseBdf } from '../pci/bdf.js';
+import { matchSlot, parseSlotFilter, type SlotFilter } from '../pci/select.js';
 import { readSysfs } from '../platform/sysfs-reader.js';
 import type { SetExit } from './commands.js';
 import { AUDIT_FAIL_ON, DEFAULT_AUDIT_FAIL_ON, SEVERITIES } from './audit-levels.js';
@@ -61,20 +63,13 @@ export function auditJson(rep: AuditReport): unknown {
   };
 }
 
-/** "01:00.0" / "0000:01:00.0" -> "0000:01:00.0"; null when it is not a PCI address. */
-export function normalizeBdf(s: string): string | null {
-  const m = /^(?:([0-9a-f]{1,4}):)?([0-9a-f]{1,2}):([0-9a-f]{1,2})\.([0-7])$/i.exec(s.trim());
-  if (!m) return null;
-  const p = (v: string, w: number): string => v.toLowerCase().padStart(w, '0');
-  return `${p(m[1] ?? '0', 4)}:${p(m[2], 2)}:${p(m[3], 2)}.${m[4]}`;
-}
-
-/** Restricts a report to one function (host-level findings stay). */
-export function selectFunction(rep: AuditReport, name: string): AuditReport {
+/** Restricts a report to the functions in `names` (host-level findings stay, and a group's
+ * findings when the group holds one of them). */
+export function selectFunctions(rep: AuditReport, names: ReadonlySet<string>): AuditReport {
   return {
     ...rep,
-    functions: rep.functions.filter((f) => f.name === name),
-    findings: rep.findings.filter((x) => x.device === null ? x.group === undefined || rep.groups.find((g) => g.id === x.group)?.devices.includes(name) === true : x.device === name),
+    functions: rep.functions.filter((f) => names.has(f.name)),
+    findings: rep.findings.filter((x) => (x.device === null ? x.group === undefined || rep.groups.find((g) => g.id === x.group)?.devices.some((d) => names.has(d)) === true : names.has(x.device))),
   };
 }
 
@@ -205,12 +200,20 @@ function audit(o: AuditOptions): { text: string; code: number; info?: string } {
   }
   let rep = auditHost(host);
   if (o.slot !== undefined) {
-    const name = normalizeBdf(o.slot);
-    if (name === null) return { text: `dmagate audit: -s ${o.slot}: not a PCI address (expected [DDDD:]BB:DD.F)\n`, code: 2 };
-    if (!rep.functions.some((f) => f.name === name)) {
-      return { text: `dmagate audit: -s ${o.slot}: no PCI function ${name} under ${root}${didYouMean(name, rep.functions.map((f) => f.name))}\n`, code: 2 };
+    // lspci's -s grammar (pciutils lib/filter.c pci_filter_parse_slot, src/pci/select.ts):
+    // "01:00.0", "1:0.0", "0000:3b:00.1", and wildcards such as "01:" or "*.1".
+    let f: SlotFilter;
+    try {
+      f = parseSlotFilter(o.slot);
+    } catch (e) {
+      return { text: `dmagate audit: -s ${termSafe(o.slot)}: ${(e as Error).message} (expected [[[[DDDD]:]BB]:][DD][.[F]], as lspci -s)\n`, code: 2 };
     }
-    rep = selectFunction(rep, name);
+    const names = new Set(rep.functions.filter((x) => { const b = parseBdf(x.name); return b !== null && matchSlot(f, b); }).map((x) => x.name));
+    if (names.size === 0) {
+      const whole = f.bus !== null && f.dev !== null && f.fn !== null ? formatBdf({ domain: f.domain ?? 0, bus: f.bus, dev: f.dev, fn: f.fn }, true) : o.slot;
+      return { text: `dmagate audit: -s ${termSafe(o.slot)}: no PCI function matches under ${root}${didYouMean(whole, rep.functions.map((x) => x.name))}\n`, code: 2 };
+    }
+    rep = selectFunctions(rep, names);
   }
   const text = o.json ? JSON.stringify(auditJson(rep), null, 2) + '\n' : formatAudit(rep);
   const code = auditFails(rep.findings, failOn) ? 1 : 0;
@@ -225,7 +228,7 @@ export function register(program: Command, setExit: SetExit): void {
     .description('Audit this host\'s PCI devices, IOMMU groups and ATS state from sysfs (read-only): findings with rule ids')
     .option('--sysfs <root>', 'root directory holding sys/ (and proc/cmdline)', '/')
     .option('--json', 'machine-readable output')
-    .option('-s, --slot <bdf>', 'only this function ([DDDD:]BB:DD.F)')
+    .option('-s, --slot <slot>', 'only the functions lspci -s would select: [[[[DDDD]:]BB]:][DD][.[F]], e.g. 01:00.0, 01:, *.1')
     .option('--export-scenario <file>', 'also write the host as a scenario YAML (config bytes in an adjacent <name>.lspci.txt)')
     .option('--iommu <id>', `IOMMU vendor for the export when sysfs does not tell (${IOMMU_IDS.join(', ')})`)
     .option('--fail-on <level>', `exit 1 when a finding is at least this severe: ${AUDIT_FAIL_ON.join(', ')}`, DEFAULT_AUDIT_FAIL_ON)

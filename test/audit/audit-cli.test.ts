@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { normalizeBdf, runAudit } from '../../src/cli/audit.js';
+import { runAudit } from '../../src/cli/audit.js';
 import { NO_IOMMU_TEXT } from '../../src/platform/sysfs-audit.js';
 import { atsUnderIdentityHost, noIommuHost } from '../support/hosts.js';
 
@@ -25,12 +25,20 @@ function cli(argv: string[]): { code: number; out: string } {
 }
 
 describe('dmagate audit', () => {
-  it('normalizes BDFs', () => {
-    assert.equal(normalizeBdf('01:00.0'), '0000:01:00.0');
-    assert.equal(normalizeBdf('0000:3B:00.1'), '0000:3b:00.1');
-    assert.equal(normalizeBdf('1:0.0'), '0000:01:00.0');
-    assert.equal(normalizeBdf('01:00.8'), null);
-    assert.equal(normalizeBdf('../../etc'), null);
+  it('-s takes lspci\'s slot grammar (pciutils lib/filter.c pci_filter_parse_slot)', () => {
+    const sel = (slot: string): string[] => (JSON.parse(runAudit({ sysfs: t.root, json: true, slot }).text) as { functions: { bdf: string }[] }).functions.map((f) => f.bdf);
+    // short hex fields, an upper-case domain, and wildcards select as lspci -s does
+    assert.deepEqual(sel('1:0.0'), ['0000:01:00.0']);
+    assert.deepEqual(sel('0000:01:00.0'), ['0000:01:00.0']);
+    assert.deepEqual(sel('01:'), ['0000:01:00.0']);
+    assert.deepEqual(sel('*.0'), ['0000:00:01.0', '0000:01:00.0']);
+    assert.deepEqual(sel('0:'), ['0000:00:01.0']);
+    // out of range or not a slot: exit 2 naming the part
+    for (const [slot, why] of [['01:00.8', /function "8" out of range/], ['../../etc', /invalid/], ['1:2:3:4', /too many/]] as const) {
+      const r = runAudit({ sysfs: t.root, slot });
+      assert.equal(r.code, 2, slot);
+      assert.match(r.text, why);
+    }
   });
 
   it('is registered: dmagate audit prints a table and the findings', () => {
