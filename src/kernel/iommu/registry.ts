@@ -14,10 +14,33 @@ const REGISTRY: Readonly<Record<Platform['iommu'], IommuOps>> = {
 
 /** Core tests may substitute a vendor (drivers/mock.ts) per Platform object. */
 const OVERRIDE = new WeakMap<Platform, IommuOps>();
+/** Whether any override was ever set: the explorer calls iommuOpsFor on nearly every kernel
+ * function, and a WeakMap lookup each time was ≈ 1 % of the matrix's time. */
+let overridden = false;
 export function setOpsOverride(p: Platform, ops: IommuOps): void {
+  overridden = true;
   OVERRIDE.set(p, ops);
 }
 
 export function iommuOpsFor(p: Platform): IommuOps {
-  return OVERRIDE.get(p) ?? REGISTRY[p.iommu];
+  if (overridden) {
+    const o = OVERRIDE.get(p);
+    if (o !== undefined) return o;
+  }
+  // A switch, not REGISTRY[p.iommu]: a keyed load learns the names it has seen, and each new
+  // IOMMU of a matrix run then deoptimised every kernel function it was inlined into
+  // ("wrong name", node --trace-deopt). Same table as REGISTRY, checked by the test below it.
+  switch (p.iommu) {
+    case 'arm-smmu-v3':
+      return armSmmuOps;
+    case 'intel':
+    case 'intel-legacy':
+      return intelOps;
+    case 'amd':
+      return amdOps;
+  }
+  return REGISTRY[p.iommu];
 }
+
+/** The registry as data (for the test that the switch above agrees with it). */
+export const IOMMU_REGISTRY = REGISTRY;
