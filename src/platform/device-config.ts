@@ -57,14 +57,16 @@ export function syntheticFunction(bdf: Bdf, c: SyntheticConfigYaml, bus?: BusDef
   // a loaded value (JSON or YAML's plain value): JSON.stringify is a faithful key but for
   // NaN, ±Infinity (written as null) and bigints (not memoised); key order is part of it, so
   // differently ordered equal specs merely miss
-  let key: string;
+  let spec: string;
   try {
-    key = JSON.stringify([c, bus ?? null]);
+    spec = JSON.stringify(c);
   } catch {
     return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus))); // a bigint
   }
-  // "null" may stand for NaN or ±Infinity: then look closer (a replacer slows every key)
-  if (key.includes('null') && !finiteOnly(c)) return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+  // "null" in the spec may stand for NaN or ±Infinity: then look closer (a replacer slows
+  // every key). The bus numbers are busDefaults' integers: their text is exact.
+  if (spec.includes('null') && !finiteOnly(c)) return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+  const key = bus === undefined ? spec : `${spec}|${bus.primaryBus},${bus.secondaryBus ?? '-'},${bus.subordinateBus ?? '-'}`;
   let fn = memo.get(key);
   if (fn === undefined) memo.set(key, (fn = decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)))));
   return fn.bdf === bdf ? fn : { ...fn, bdf };
