@@ -58,16 +58,19 @@ function buildVariant(v: unknown, issues: PathIssue[]): { text: string; variant:
   }
 }
 
-function buildEvents(v: unknown, names: ReadonlySet<string>, issues: PathIssue[]): KEvent[] {
+/** The events; each names its device with the platform's own name string (`names`: name -> that
+ * string), so the fold's name lookups compare pointers, not text (docs/performance.md "run"). */
+function buildEvents(v: unknown, names: ReadonlyMap<string, string>, issues: PathIssue[]): KEvent[] {
   if (!Array.isArray(v)) return [];
   const out: KEvent[] = [];
   v.forEach((t, i) => {
     if (typeof t !== 'string') return;
     try {
       const e = parseEvent(t);
-      if (!names.has(e.dev)) {
-        issues.push({ code: 'BAD_EVENT', message: `"${t}": no device named "${e.dev}"${didYouMean(e.dev, [...names])}`, path: ['events', i] });
-      }
+      const own = names.get(e.dev);
+      // e is parseEvent's fresh object, not yet shared: its dev is swapped for an equal string
+      if (own !== undefined) (e as { dev: string }).dev = own;
+      else issues.push({ code: 'BAD_EVENT', message: `"${t}": no device named "${e.dev}"${didYouMean(e.dev, [...names.keys()])}`, path: ['events', i] });
       out.push(e);
     } catch (err) {
       issues.push({ code: 'BAD_EVENT', message: err instanceof Error ? err.message : String(err), path: ['events', i] });
@@ -101,12 +104,12 @@ function resolveEvent(ref: unknown, events: readonly KEvent[], path: (string | n
   return undefined;
 }
 
-function buildDevicesExpect(v: unknown, names: ReadonlySet<string>, path: (string | number)[], issues: PathIssue[]): DevicesExpect {
+function buildDevicesExpect(v: unknown, names: ReadonlyMap<string, string>, path: (string | number)[], issues: PathIssue[]): DevicesExpect {
   const out: Record<string, Record<string, unknown>> = {};
   if (!isRec(v)) return out;
   for (const [name, fields] of Object.entries(v)) {
     if (!names.has(name)) {
-      issues.push({ code: 'UNKNOWN_DEVICE', message: `no device named "${name}"${didYouMean(name, [...names])}`, path: [...path, name], atKey: true });
+      issues.push({ code: 'UNKNOWN_DEVICE', message: `no device named "${name}"${didYouMean(name, [...names.keys()])}`, path: [...path, name], atKey: true });
       continue;
     }
     if (!isRec(fields)) continue;
@@ -115,7 +118,7 @@ function buildDevicesExpect(v: unknown, names: ReadonlySet<string>, path: (strin
   return out as DevicesExpect;
 }
 
-function buildExpect(v: unknown, events: readonly KEvent[], names: ReadonlySet<string>, issues: PathIssue[]): Expectations | undefined {
+function buildExpect(v: unknown, events: readonly KEvent[], names: ReadonlyMap<string, string>, issues: PathIssue[]): Expectations | undefined {
   if (!isRec(v)) return undefined;
   const returns: ReturnExpect[] = [];
   if (Array.isArray(v.returns)) {
@@ -157,9 +160,9 @@ function assemble(value: unknown, file: string, readText: (path: string) => stri
     if (a === 'platform' && b === 'devices' && typeof n === 'number' && c === 'config') badConfig.add(n);
   }
   const platform = buildPlatform(root.platform, { file, readText, badConfig }, issues);
-  const names = new Set<string>();
+  const names = new Map<string, string>();
   if (isRec(root.platform) && Array.isArray(root.platform.devices)) {
-    for (const d of root.platform.devices) if (isRec(d) && typeof d.name === 'string') names.add(d.name);
+    for (const d of root.platform.devices) if (isRec(d) && typeof d.name === 'string') names.set(d.name, d.name);
   }
   const { text: variantText, variant } = buildVariant(root.variant, issues);
   const events = buildEvents(root.events, names, issues);
