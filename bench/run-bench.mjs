@@ -73,7 +73,7 @@ async function phaseChild(file, base) {
   const [loaded, load] = cpu(() => loadScenarioFile(file));
   const prep = run.prepare(loaded.scenario, {}).prepared;
   const sc = prep.scenario;
-  const [, fold] = cpu(() => simulate(kernelModel, sc, { keepTraces: false, before: (st, e) => eventGuard(sc.platform, sc.variant, st, e) }));
+  const [, fold] = cpu(() => simulate(kernelModel, sc, { keepSteps: false, before: (st, e) => eventGuard(sc.platform, sc.variant, st, e) }));
   const result = simulate(kernelModel, sc);
   const [, text] = cpu(() => run.formatRun(prep, result).length);
   const [, json] = cpu(() => {

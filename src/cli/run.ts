@@ -176,7 +176,7 @@ export async function runCommand(file: string | undefined, opts: RunOptions): Pr
   }
   const result = simulate(model, sc, {
     observeEvery: cex !== undefined,
-    keepTraces: sink === undefined,
+    keepSteps: sink === undefined,
     onStep: sink === undefined ? undefined : jw ? (st) => jw.step(st) : (st) => sink.write(stepText(st)),
     before: (s, e, i) => {
       // the guard reads the model's own state type; `model` is that model (loadModel)

@@ -24,6 +24,7 @@ export interface ExpectationResult {
 }
 
 export interface SimResult {
+  /** Every step; none when SimulateOptions.keepSteps is false (they went to onStep). */
   readonly steps: readonly StepRecord[];
   /** After the events an `expect.after` entry names (key i: after events[i]). Only those:
    * observing every device after every event made `run` quadratic (docs/performance.md). */
@@ -64,12 +65,11 @@ export interface SimulateOptions<S> {
   readonly before?: (state: S, event: KEvent, index: number) => void;
   /** Called with each step as it is taken (run prints it then: docs/performance.md "run"). */
   readonly onStep?: (step: StepRecord) => void;
-  /** false: the result's steps keep no trace (it went to onStep), so 100,000 functions' traces
-   * are not all held until the end. Default true. */
-  readonly keepTraces?: boolean;
+  /** false: the result keeps no steps (each went to onStep), so 100,000 functions' steps are
+   * not all held until the end (docs/performance.md "run"); the expectations read the steps
+   * they name. Default true. */
+  readonly keepSteps?: boolean;
 }
-
-const NO_TRACE: readonly TraceEntry[] = Object.freeze([]);
 
 export function simulate<S>(model: KernelModel<S>, sim: Simulation, opts: SimulateOptions<S> = {}): SimResult {
   const { platform: p, variant: v } = sim;
@@ -77,27 +77,33 @@ export function simulate<S>(model: KernelModel<S>, sim: Simulation, opts: Simula
   const steps: StepRecord[] = [];
   const observedAfter = new Map<number, Observation>();
   const wanted = new Set((sim.expect?.after ?? []).map((a) => a.event));
+  const keep = opts.keepSteps !== false;
+  // without keepSteps: the steps an expectation names, by index
+  const named = new Map<number, StepRecord>();
+  const namedIdx = new Set([...wanted, ...(sim.expect?.returns ?? []).map((r) => r.event)]);
   sim.events.forEach((e, index) => {
     opts.before?.(s, e, index);
     const r = model.step(p, v, s, e);
     s = r.state;
     const rec: StepRecord = { index, event: formatEvent(e), ret: r.ret, trace: r.trace };
     opts.onStep?.(rec);
-    steps.push(opts.keepTraces === false ? { index, event: rec.event, ret: r.ret, trace: NO_TRACE } : rec);
+    if (keep) steps.push(rec);
+    else if (namedIdx.has(index)) named.set(index, rec);
     if (opts.observeEvery === true || wanted.has(index)) observedAfter.set(index, model.observe(p, v, s));
   });
+  const stepAt = (i: number): StepRecord => (keep ? steps[i] : (named.get(i) as StepRecord));
   const final = model.observe(p, v, s);
 
   const expectations: ExpectationResult[] = [];
   const x = sim.expect;
   if (x) {
     for (const r of x.returns) {
-      const st = steps[r.event];
+      const st = stepAt(r.event);
       const expected = r.ok ? 'ok' : (r.errno ?? 'an error');
       const ok = r.ok ? st.ret.ok : !st.ret.ok && (r.errno === undefined || st.ret.errno === r.errno);
       expectations.push({ what: `events[${r.event}] ${st.event} returns`, expected, actual: retText(st.ret), ok });
     }
-    for (const a of x.after) checkDevices(a.devices, observedAfter.get(a.event) as Observation, `after events[${a.event}] ${steps[a.event].event}`, expectations);
+    for (const a of x.after) checkDevices(a.devices, observedAfter.get(a.event) as Observation, `after events[${a.event}] ${stepAt(a.event).event}`, expectations);
     checkDevices(x.devices, final, 'at end', expectations);
   }
   return { steps, observedAfter, final, expectations, ok: expectations.every((e) => e.ok) };
