@@ -47,6 +47,28 @@ function finiteOnly(v: unknown): boolean {
 /** Decoded synthetic configs of one load, by spec text (SyntheticMemo). */
 export type SyntheticMemo = Map<string, PciFunction>;
 
+/** Each memo's last memoised spec, its bus numbers and its function: consecutive devices (a
+ * PF's VFs) mostly repeat the spec, and comparing it with the last one costs less than its
+ * text and a lookup (docs/performance.md "run"). */
+const LAST = new WeakMap<SyntheticMemo, { c: unknown; bus: BusDefaults | undefined; fn: PciFunction }>();
+
+/** Equal plain values, keys in the same order (what makes equal JSON.stringify texts, for the
+ * values that take the memo: no NaN, ±Infinity or bigint). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i] || !sameValue((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+  }
+  return true;
+}
+
+const sameBus = (a: BusDefaults | undefined, b: BusDefaults | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.primaryBus === b.primaryBus && a.secondaryBus === b.secondaryBus && a.subordinateBus === b.subordinateBus);
+
 /** The function a synthetic config describes, at `bdf`. With a memo (one per scenario load),
  * equal specs share one built and decoded config space — bytes, capabilities, issues — and
  * differ in `bdf` only: decodeFunction reads the address from nowhere but its argument, and
@@ -54,6 +76,8 @@ export type SyntheticMemo = Map<string, PciFunction>;
  * 400 MB (docs/performance.md "run"). */
 export function syntheticFunction(bdf: Bdf, c: SyntheticConfigYaml, bus?: BusDefaults, memo?: SyntheticMemo): PciFunction {
   if (memo === undefined) return decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)));
+  const last = LAST.get(memo);
+  if (last !== undefined && sameBus(last.bus, bus) && sameValue(last.c, c)) return last.fn.bdf === bdf ? last.fn : { ...last.fn, bdf };
   // a loaded value (JSON or YAML's plain value): JSON.stringify is a faithful key but for
   // NaN, ±Infinity (written as null) and bigints (not memoised); key order is part of it, so
   // differently ordered equal specs merely miss
@@ -69,6 +93,12 @@ export function syntheticFunction(bdf: Bdf, c: SyntheticConfigYaml, bus?: BusDef
   const key = bus === undefined ? spec : `${spec}|${bus.primaryBus},${bus.secondaryBus ?? '-'},${bus.subordinateBus ?? '-'}`;
   let fn = memo.get(key);
   if (fn === undefined) memo.set(key, (fn = decodeFunction(bdf, buildConfigSpace(toBuilderSpec(c, bus)))));
+  if (last === undefined) LAST.set(memo, { c, bus, fn });
+  else {
+    last.c = c;
+    last.bus = bus;
+    last.fn = fn;
+  }
   return fn.bdf === bdf ? fn : { ...fn, bdf };
 }
 

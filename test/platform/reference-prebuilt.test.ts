@@ -94,4 +94,27 @@ test('memoised synthetic configs equal configs built afresh, at each device\'s o
   const c = syntheticFunction(bdfs[1], specs[0] as never, { primaryBus: 2 }, memo);
   assert.equal(a.config, b.config);
   assert.notEqual(a.config, c.config);
+  // one after another (the memo's comparison with the last spec): specs that differ in one
+  // leaf, in key order or in a bridge's secondary/subordinate bus each get their own config
+  const seq: [unknown, { primaryBus: number; secondaryBus?: number; subordinateBus?: number }][] = [
+    [{ caps: { ats: { pageAligned: true }, msix: true } }, { primaryBus: 1 }],
+    [{ caps: { ats: { pageAligned: false }, msix: true } }, { primaryBus: 1 }],
+    [{ caps: { msix: true, ats: { pageAligned: false } } }, { primaryBus: 1 }],
+    [{ caps: { msix: true, ats: { pageAligned: false } } }, { primaryBus: 1 }],
+    [{ type: 'root-port', caps: { acs: true } }, { primaryBus: 0, secondaryBus: 1, subordinateBus: 1 }],
+    [{ type: 'root-port', caps: { acs: true } }, { primaryBus: 0, secondaryBus: 1, subordinateBus: 2 }],
+    [{ type: 'root-port', caps: { acs: true } }, { primaryBus: 0, secondaryBus: 2, subordinateBus: 2 }],
+    [{ type: 'root-port', caps: { acs: [true] } }, { primaryBus: 0, secondaryBus: 2, subordinateBus: 2 }],
+  ];
+  const seqMemo: SyntheticMemo = new Map();
+  for (const [spec, bus] of seq) {
+    const got = syntheticFunction(bdfs[0], spec as never, bus, seqMemo);
+    let fresh: unknown;
+    try {
+      fresh = syntheticFunction(bdfs[0], spec as never, bus);
+    } catch (e) {
+      fresh = e;
+    }
+    assert.deepStrictEqual(got, fresh, JSON.stringify([spec, bus]));
+  }
 });
