@@ -35,7 +35,7 @@ test('dmagate matrix --json | head -1: exit 0, no stack trace', () => {
   assert.equal(r.status, 0);
 });
 
-test('dmagate lspci -F big.txt -vvv | head: exit 0, no stack trace', () => {
+test('dmagate lspci -F big.txt -n -vvv | head: exit 0, no stack trace', () => {
   // -n: numbers only, so stderr stays empty on a machine without /usr/share/misc/pci.ids
   // (lspci warns there and shows numbers); this test is about the pipe, not the names.
   const r = piped(['lspci', '-F', big, '-n', '-vvv'], 10);
